@@ -1,0 +1,3 @@
+"""Genie Studio: playable worlds generated from a drawing."""
+
+__version__ = "0.1.0"

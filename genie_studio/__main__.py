@@ -1,0 +1,3 @@
+from genie_studio.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""controls layer (see DESIGN.md s1)."""

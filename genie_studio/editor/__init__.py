@@ -1,0 +1,1 @@
+"""editor layer (see DESIGN.md s1)."""

@@ -1,0 +1,1 @@
+"""export layer (see DESIGN.md s1)."""

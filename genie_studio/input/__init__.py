@@ -1,0 +1,1 @@
+"""input layer (see DESIGN.md s1)."""

@@ -1,0 +1,1 @@
+"""player layer (see DESIGN.md s1)."""

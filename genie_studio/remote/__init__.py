@@ -1,0 +1,1 @@
+"""remote layer (see DESIGN.md s1)."""

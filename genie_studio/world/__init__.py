@@ -1,0 +1,1 @@
+"""world layer (see DESIGN.md s1)."""
