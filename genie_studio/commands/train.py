@@ -1,17 +1,80 @@
-"""Train Genie's components: tokenizer, then latent action model and dynamics."""
+"""Train Genie's components: tokenizer, then latent action model and dynamics.
 
-from genie_studio.commands._common import not_landed
+`all` runs the three stages in order into one model folder. Checkpoints go to MODEL_DIR/.train/ every
+100 steps; --resume continues exactly where an interrupted run stopped. Under torchrun
+(`torchrun --nproc-per-node N -m genie_studio.train ...`) the work is split across processes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from genie_studio.cli import CommandError
 
 
 def add_arguments(p):
     p.add_argument("component", choices=["tokenizer", "lam", "dynamics", "all"])
     p.add_argument("--data", required=True, action="append", help="dataset folder (repeatable)")
     p.add_argument("--out", required=True, help="model folder")
-    p.add_argument("--preset", default="tiny")
-    p.add_argument("--max-steps", type=int, default=None)
-    p.add_argument("--resume", action="store_true")
+    p.add_argument("--preset", default="tiny", help="tiny (CPU), small or base (GPU)")
+    p.add_argument("--max-steps", type=int, default=None, help="train this many steps instead of the preset's")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                   help="override a preset value, e.g. --set steps=500 --set arch.dim=96")
+    p.add_argument("--name", help="model name recorded in config.json")
 
 
-def run(args):
-    return not_landed("training", 4)
+def _overrides(items: list[str]) -> dict:
+    out: dict = {}
+    for item in items:
+        key, _, val = item.partition("=")
+        try:
+            v = json.loads(val)
+        except json.JSONDecodeError:
+            raise CommandError(f"--set {item}: the value must be JSON (e.g. 0.001, 64, true)") from None
+        if key.startswith("arch."):
+            out.setdefault("arch", {})[key[5:]] = v
+        else:
+            out[key] = v
+    return out
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from genie_studio.train import COMPONENT_ORDER
+    from genie_studio.train.checkpoint import CheckpointError
+    from genie_studio.train.loop import train_component
+    from genie_studio.world.bundle import BundleError, update_meta
+
+    logging.getLogger("genie_studio.train").setLevel(logging.INFO)
+    components = COMPONENT_ORDER if args.component == "all" else (args.component,)
+    over = _overrides(args.set)
+    out = Path(args.out)
+    try:
+        for c in components:
+            if args.component == "all" and args.resume and _finished(out, c):
+                print(f"{c}: already trained, skipping")
+                continue
+            summary = train_component(c, args.data, out, preset=args.preset, max_steps=args.max_steps,
+                                      resume=args.resume, device=args.device, seed=args.seed, overrides=over)
+            print(f"{c}: {summary['steps']} steps in {summary['wall_time_s']:.0f}s -> {out / (c + '.safetensors')}")
+        if args.name:
+            update_meta(out, name=args.name)
+    except (OSError, BundleError, CheckpointError, KeyError, ValueError) as e:
+        raise CommandError(str(e)) from None
+    return 0
+
+
+def _finished(out, component) -> bool:
+    from genie_studio.world.bundle import BundleError, read_meta
+
+    if not (out / f"{component}.safetensors").exists():
+        return False
+    try:
+        return bool(read_meta(out).get("training", {}).get(component))
+    except BundleError:
+        return False

@@ -1,1 +1,3 @@
-"""train layer (see DESIGN.md s1)."""
+"""Training: Genie's staged recipe (tokenizer, then latent action model and dynamics)."""
+
+COMPONENT_ORDER = ("tokenizer", "lam", "dynamics")

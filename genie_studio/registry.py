@@ -1,0 +1,57 @@
+"""Where models live: bundled ones in the repository's ``models/`` folder, user ones in the user data
+dir (``genie-studio models`` lists both). A model is named by its folder name or given as a path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from genie_studio.config import load_settings, paths
+from genie_studio.world.bundle import BundleError, read_meta
+
+DEFAULT_MODEL = "sketchworld-tiny"
+
+
+def bundled_dir() -> Path:
+    env = os.environ.get("GENIE_STUDIO_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "models"
+
+
+def search_dirs() -> list[Path]:
+    return [bundled_dir(), paths().models]
+
+
+def list_models() -> list[dict]:
+    out = []
+    for root in search_dirs():
+        if not root.is_dir():
+            continue
+        for d in sorted(root.iterdir()):
+            if not (d / "config.json").exists():
+                continue
+            entry = {"name": d.name, "path": str(d), "bundled": root == bundled_dir()}
+            try:
+                meta = read_meta(d)
+                entry["components"] = sorted(meta.get("components", {}))
+                entry["actions"] = meta.get("actions", {}).get("labels", [])
+                entry["valid"] = True
+            except BundleError as e:
+                entry["valid"], entry["error"] = False, str(e)
+            out.append(entry)
+    return out
+
+
+def resolve_model(name: str | os.PathLike | None = None) -> Path:
+    """A model name or folder -> its folder. ``None`` means the settings' model (default bundled)."""
+    if name is None:
+        name = load_settings().get("model") or DEFAULT_MODEL
+        if name == "default":
+            name = DEFAULT_MODEL
+    p = Path(name)
+    if p.is_dir():
+        return p
+    for root in search_dirs():
+        if (root / str(name)).is_dir():
+            return root / str(name)
+    known = ", ".join(m["name"] for m in list_models()) or "none installed"
+    raise BundleError(f"model {str(name)!r} not found (known models: {known}); pass a model folder path")

@@ -1,0 +1,231 @@
+"""WorldSession: prompt -> step(action) -> frame, the one interface that the editor, the pygame
+player, the CLI and the server all drive.
+
+State is a history of frames. Every frame but the newest has been *committed*: its temporal keys and
+values, per layer, are kept (``_kv``), computed once when the frame became final. The newest frame
+is *pending*: it is committed during the first MaskGIT iteration of the next step, in the same
+forward pass as the new masked frame (two frames, one pass). A step therefore runs only the new
+frame's tokens through the dynamics model at each iteration, attending to the cached keys.
+
+The context window slides: the cache is built from the newest ``context - 2`` committed frames, so
+play goes on forever at constant cost. Because per-frame keys are kept, ``rewind(n)`` restores the
+exact state of n steps ago, and ``fork()`` copies it; each session owns a ``torch.Generator``, so a
+session's frames depend only on (model, prompt, seed, actions, knobs), stepped alone or batched.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from genie_studio.session.actions import action_index
+from genie_studio.session.prompt import fit_prompt
+from genie_studio.world.bundle import WorldModel, load_model
+from genie_studio.world.layers import KVCache, LayerKV
+from genie_studio.world.maskgit import decode_frame
+
+DEFAULT_STEPS = 4
+DEFAULT_TEMPERATURE = 1.0
+MAX_HISTORY = 256  # frames kept for rewind
+
+
+@dataclass
+class _Frame:
+    tokens: torch.Tensor  # [S] long
+    action: int  # the action that produced this frame (no_action for the prompt)
+    image: np.ndarray  # [H, W, 3] uint8
+    rng: torch.Tensor  # generator state after this frame was made
+    kv: list | None = None  # per layer (k, v) [S+1, H, 1, dh] once committed
+
+
+class WorldSession:
+    def __init__(self, model: WorldModel | str | os.PathLike, device: str | torch.device = "cpu",
+                 steps: int = DEFAULT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
+                 context: int | None = None, precision: str = "bf16", cached: bool = True):
+        if not isinstance(model, WorldModel):
+            model = load_model(Path(model), device=device)
+        if model.tokenizer is None or model.dynamics is None:
+            raise ValueError("a WorldSession needs a model with a tokenizer and a dynamics component")
+        self.model = model
+        self.device = torch.device(device)
+        self.steps, self.temperature, self.seed = int(steps), float(temperature), int(seed)
+        self.context = int(context or model.dynamics.cfg.context)
+        if self.context < 2:
+            raise ValueError("context must be at least 2 frames")
+        self.precision = precision
+        self.cached = cached
+        self.generator = torch.Generator().manual_seed(self.seed)
+        self.history: list[_Frame] = []
+
+    # ---- public API -------------------------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        return self.model.action_labels
+
+    @property
+    def resolution(self) -> tuple[int, int]:
+        return tuple(self.model.tokenizer.cfg.image_size)
+
+    @property
+    def frame(self) -> np.ndarray | None:
+        return self.history[-1].image if self.history else None
+
+    def reset(self, prompt, seed: int | None = None) -> np.ndarray:
+        """Start from any image (path, PIL image, array); returns the prompt as the model sees it."""
+        if seed is not None:
+            self.seed = int(seed)
+        self.generator = torch.Generator().manual_seed(self.seed)
+        rgb = fit_prompt(prompt, self.resolution)
+        with torch.no_grad(), self._autocast():
+            x = torch.from_numpy(rgb).to(self.device).float().div(255)[None, None]
+            tokens = self.model.tokenizer.encode(x)[0, 0]
+        self.history = []
+        self._push(tokens, self.model.dynamics.no_action)
+        return self.frame
+
+    def action_index(self, action) -> int:
+        return action_index(action, self.labels)
+
+    def step(self, action) -> np.ndarray:
+        return step_many([self], [action])[0]
+
+    def rewind(self, n: int = 1) -> np.ndarray:
+        """Undo the last ``n`` steps (the prompt frame always stays)."""
+        self._require_reset()
+        n = int(n)
+        if n < 0 or n > len(self.history) - 1:
+            raise ValueError(f"can rewind 0..{len(self.history) - 1} steps, not {n}")
+        if n:
+            del self.history[-n:]
+            self.history[-1].kv = None  # the newest frame is pending again
+            self.generator.set_state(self.history[-1].rng.clone())
+        return self.frame
+
+    def fork(self) -> WorldSession:
+        """An independent copy that continues from the same state (same model weights, shared)."""
+        other = copy.copy(self)
+        other.history = [copy.copy(f) for f in self.history]
+        other.generator = torch.Generator().manual_seed(0)
+        other.generator.set_state(self.generator.get_state())
+        return other
+
+    @property
+    def frames(self) -> list[np.ndarray]:
+        return [f.image for f in self.history]
+
+    @property
+    def actions(self) -> list[int]:
+        return [f.action for f in self.history[1:]]
+
+    # ---- internals --------------------------------------------------------------------------------
+    def _require_reset(self):
+        if not self.history:
+            raise RuntimeError("call reset(prompt) before stepping the world")
+
+    def _autocast(self):
+        if self.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return nullcontext()
+
+    def _push(self, tokens: torch.Tensor, action: int) -> None:
+        img = self._decode(tokens)
+        self.history.append(_Frame(tokens, action, img, self.generator.get_state()))
+        if len(self.history) > MAX_HISTORY:
+            self.history.pop(0)
+
+    def _decode(self, tokens: torch.Tensor) -> np.ndarray:
+        tok = self.model.tokenizer
+        with torch.no_grad(), self._autocast():
+            if tok.cfg.temporal:
+                window = [f.tokens for f in self.history[-(self.context - 1):]] + [tokens]
+                x = tok.decode(torch.stack(window)[None])[0, -1]
+            else:
+                x = tok.decode(tokens[None, None])[0, 0]
+        return (x.float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
+
+    def _committed(self) -> list[_Frame]:
+        """Committed frames inside the window (the pending frame and the new one take 2 places)."""
+        return self.history[:-1][-(self.context - 2):] if self.context > 2 else []
+
+    def _cache(self) -> KVCache:
+        frames = self._committed()
+        n_layers = self.model.dynamics.cfg.depth
+        if not frames:
+            return KVCache.empty(n_layers)
+        layers = []
+        for i in range(n_layers):
+            layers.append(LayerKV(torch.cat([f.kv[i][0] for f in frames], 2),
+                                  torch.cat([f.kv[i][1] for f in frames], 2)))
+        return KVCache(layers)
+
+
+def _group_key(s: WorldSession):
+    return (id(s.model), s.device, s.steps, s.temperature, s.cached, s.precision, len(s._committed()))
+
+
+def step_many(sessions: list[WorldSession], actions: list) -> list[np.ndarray]:
+    """Step several sessions; those that share a model and settings run in one batched forward."""
+    if len(sessions) != len(actions):
+        raise ValueError("one action per session")
+    idx = []
+    for s, a in zip(sessions, actions):
+        s._require_reset()
+        idx.append(s.action_index(a))
+    groups: dict = {}
+    for i, s in enumerate(sessions):
+        groups.setdefault(_group_key(s), []).append(i)
+    out: list = [None] * len(sessions)
+    for members in groups.values():
+        frames = _step_group([sessions[i] for i in members], [idx[i] for i in members])
+        for i, f in zip(members, frames):
+            out[i] = f
+    return out
+
+
+@torch.no_grad()
+def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
+    s0 = group[0]
+    dyn = s0.model.dynamics
+    dev = s0.device
+    B, S = len(group), dyn.S
+    action = torch.tensor(acts, device=dev)
+    pending_tok = torch.stack([s.history[-1].tokens for s in group])
+    pending_act = torch.tensor([s.history[-1].action for s in group], device=dev)
+    gens = [s.generator for s in group]
+    with s0._autocast():
+        if s0.cached:
+            cache = KVCache.cat([s._cache() for s in group])
+            past = cache.frames
+
+            def logits_fn(cur, i):
+                if i == 0:
+                    toks = torch.stack([pending_tok, cur], 1)
+                    a = torch.stack([pending_act, action], 1)
+                    return dyn(toks, a, cache, commit=1)[:, -1]
+                return dyn(cur[:, None], action[:, None], cache)[:, -1]
+        else:
+            ctx_tok = torch.stack([torch.stack([f.tokens for f in s.history[-(s.context - 1):]]) for s in group])
+            ctx_act = torch.tensor([[f.action for f in s.history[-(s.context - 1):]] for s in group], device=dev)
+
+            def logits_fn(cur, i):
+                toks = torch.cat([ctx_tok, cur[:, None]], 1)
+                a = torch.cat([ctx_act, action[:, None]], 1)
+                return dyn(toks, a)[:, -1]
+
+        new = decode_frame(logits_fn, B, S, dyn.mask_id, s0.steps, s0.temperature, gens, dev)
+    if s0.cached:
+        rows = S + 1
+        for b, s in enumerate(group):
+            s.history[-1].kv = [(l.k[b * rows:(b + 1) * rows, :, past:past + 1].clone(),
+                                 l.v[b * rows:(b + 1) * rows, :, past:past + 1].clone()) for l in cache.layers]
+    frames = []
+    for b, s in enumerate(group):
+        s._push(new[b], acts[b])
+        frames.append(s.frame)
+    return frames

@@ -1,0 +1,81 @@
+"""Latent action model (Genie s2.2): infers a discrete action between frames without labels.
+
+The encoder is a causal ST transformer over the pixel patches of x_1..x_{t+1} with one learned
+summary token per frame; the summary of frame t+1 (which sees x_1..x_{t+1}) is projected, normalised
+and quantized to one of ``num_actions`` codes: a_t. The decoder predicts x_{t+1} from x_t and a_t.
+
+Deviation from the paper, from our measurements (../shared/FINDINGS.md, "LAM collapse"): the decoder
+sees only the current frame x_t, not the whole history x_1..x_t. With history, a decoder of a game
+whose agent holds actions for several frames predicts the next motion from the past motion and ignores
+the latent, and ~99% of samples collapse onto one code. Without history, the code is the only source
+of the motion. The reconstruction loss is also weighted toward pixels that change between frames, so
+the few pixels that move (the player, the scrolled edges) are not drowned by the static background.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from genie_studio.world.config import LAMConfig
+from genie_studio.world.layers import STTransformer, init_weights, patchify, unpatchify
+from genie_studio.world.quantize import VectorQuantizer
+
+
+class LatentActionModel(nn.Module):
+    def __init__(self, cfg: LAMConfig):
+        super().__init__()
+        self.cfg = cfg
+        H, W = cfg.image_size
+        S = (H // cfg.patch) * (W // cfg.patch)
+        pdim = cfg.patch * cfg.patch * 3
+        self.enc_in = nn.Linear(pdim, cfg.dim)
+        self.enc_pos = nn.Parameter(torch.zeros(1, 1, S + 1, cfg.dim))
+        self.summary = nn.Parameter(torch.zeros(1, 1, 1, cfg.dim))
+        self.encoder = STTransformer(cfg.dim, cfg.enc_depth, cfg.heads, temporal=True)
+        self.enc_out = nn.Linear(cfg.dim, cfg.latent)
+        self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, dead_threshold=0.02)
+        self.dec_in = nn.Linear(pdim, cfg.dim)
+        self.dec_act = nn.Linear(cfg.latent, cfg.dim)
+        self.dec_pos = nn.Parameter(torch.zeros(1, 1, S, cfg.dim))
+        self.decoder = STTransformer(cfg.dim, cfg.dec_depth, cfg.heads, temporal=False)
+        self.dec_out = nn.Linear(cfg.dim, pdim)
+        init_weights(self)
+        for p in (self.enc_pos, self.summary, self.dec_pos):
+            nn.init.normal_(p, std=0.02)
+        nn.init.zeros_(self.dec_out.weight)
+
+    def _latents(self, frames: torch.Tensor) -> torch.Tensor:
+        """frames float [B, T, H, W, 3] in [0, 1] -> continuous action latents [B, T-1, latent]"""
+        x = self.enc_in(patchify(frames * 2 - 1, self.cfg.patch))
+        B, T = x.shape[:2]
+        x = torch.cat([self.summary.expand(B, T, 1, -1), x], dim=2) + self.enc_pos
+        return self.enc_out(self.encoder(x)[:, 1:, 0])
+
+    def infer_actions(self, frames: torch.Tensor) -> torch.Tensor:
+        """-> latent action indices [B, T-1] (a_t takes frame t to frame t+1)."""
+        return self.vq.nearest(self._latents(frames))
+
+    def predict(self, frame: torch.Tensor, zq: torch.Tensor) -> torch.Tensor:
+        """frame [B, N, H, W, 3], action latents [B, N, latent] -> next frames [B, N, H, W, 3]"""
+        p = patchify(frame * 2 - 1, self.cfg.patch)
+        x = self.dec_in(p) + self.dec_act(zq)[:, :, None] + self.dec_pos
+        delta = self.dec_out(self.decoder(x))
+        return (unpatchify((p + delta).float(), self.cfg.patch, self.cfg.image_size) + 1) / 2
+
+    def decode_action(self, frame: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """Predict the next frame for a given action index: [B, H, W, 3], [B] -> [B, H, W, 3]."""
+        return self.predict(frame[:, None], self.vq.lookup(action)[:, None])[:, 0]
+
+    def loss(self, frames: torch.Tensor):
+        z = self._latents(frames)
+        zq, idx, vq_loss, stats = self.vq(z)
+        pred = self.predict(frames[:, :-1], zq)
+        target = frames[:, 1:]
+        moving = ((target - frames[:, :-1]).abs().amax(-1, keepdim=True) > 0.05).float()
+        w = 1 + self.cfg.motion_weight * moving
+        err = (pred - target).pow(2)
+        loss = (w * err).sum() / (w.sum() * 3)
+        mse = err.mean().detach()
+        return loss + vq_loss, {"mse": float(mse), "psnr": float(-10 * torch.log10(mse.clamp_min(1e-10))),
+                                **stats}, z

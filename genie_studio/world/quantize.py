@@ -1,0 +1,70 @@
+"""Vector quantizer with a straight-through estimator, commitment loss, usage statistics and
+dead-code reset.
+
+Latents and codes are L2-normalised before the nearest-neighbour search (cosine similarity). That
+keeps every code on the same sphere as the encoder outputs, so a code reset to an encoder output is
+immediately competitive, and it was what stopped the latent action model's collapse in our prototype
+(../shared/FINDINGS.md, "LAM collapse").
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class VectorQuantizer(nn.Module):
+    def __init__(self, num_codes: int, dim: int, beta: float = 0.25, usage_decay: float = 0.99,
+                 dead_threshold: float = 1e-3):
+        super().__init__()
+        self.num_codes, self.dim, self.beta = num_codes, dim, beta
+        self.usage_decay, self.dead_threshold = usage_decay, dead_threshold
+        self.codebook = nn.Parameter(F.normalize(torch.randn(num_codes, dim), dim=-1))
+        # EMA of the fraction of vectors assigned to each code (starts uniform: nothing is dead yet).
+        self.register_buffer("usage", torch.full((num_codes,), 1.0 / num_codes))
+
+    def codes(self) -> torch.Tensor:
+        return F.normalize(self.codebook.float(), dim=-1)
+
+    def lookup(self, idx: torch.Tensor) -> torch.Tensor:
+        return F.embedding(idx, self.codes())
+
+    def nearest(self, z: torch.Tensor) -> torch.Tensor:
+        zf = F.normalize(z.float(), dim=-1).reshape(-1, self.dim)
+        return torch.argmax(zf @ self.codes().t(), dim=-1).view(z.shape[:-1])
+
+    def forward(self, z: torch.Tensor):
+        """z: [..., dim] -> (z_q straight-through, indices, loss, stats)."""
+        with torch.autocast(z.device.type, enabled=False):
+            zf = F.normalize(z.float(), dim=-1)
+            codes = self.codes()
+            idx = torch.argmax(zf.reshape(-1, self.dim) @ codes.t(), dim=-1)
+            zq = codes[idx].view_as(zf)
+            codebook_loss = F.mse_loss(zq, zf.detach())
+            commit_loss = F.mse_loss(zf, zq.detach())
+            loss = codebook_loss + self.beta * commit_loss
+            zq_st = zf + (zq - zf).detach()
+            counts = torch.bincount(idx, minlength=self.num_codes).float()
+            frac = counts / counts.sum().clamp_min(1)
+            if self.training:
+                self.usage.mul_(self.usage_decay).add_(frac, alpha=1 - self.usage_decay)
+            p = frac[frac > 0]
+            stats = {
+                "perplexity": float(torch.exp(-(p * p.log()).sum())),
+                "codes_used": int((counts > 0).sum()),
+            }
+        return zq_st.to(z.dtype), idx.view(z.shape[:-1]), loss, stats
+
+    @torch.no_grad()
+    def reset_dead(self, z: torch.Tensor, generator: torch.Generator | None = None) -> int:
+        """Move codes whose usage fell below the threshold onto random recent encoder outputs."""
+        dead = torch.nonzero(self.usage < self.dead_threshold).flatten()
+        if dead.numel() == 0:
+            return 0
+        zf = F.normalize(z.detach().float().reshape(-1, self.dim), dim=-1)
+        pick = torch.randint(0, zf.shape[0], (dead.numel(),), generator=generator, device="cpu").to(zf.device)
+        noise = 0.01 * torch.randn(dead.numel(), self.dim, generator=generator, device="cpu").to(zf.device)
+        self.codebook.data[dead] = F.normalize(zf[pick] + noise, dim=-1).to(self.codebook.dtype)
+        self.usage[dead] = 1.0 / self.num_codes
+        return int(dead.numel())
