@@ -6,7 +6,7 @@ VENV := .venv
 HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
 STAMP := $(VENV)/.stamp-$(HASH)
 # Debian packages the tests use (installed when missing, with a message).
-APT_TEST_PKGS := libportaudio2 xvfb
+APT_TEST_PKGS := libportaudio2 xvfb jackd2 godot3-server
 export QT_QPA_PLATFORM ?= offscreen
 export SDL_VIDEODRIVER ?= dummy
 export SDL_AUDIODRIVER ?= dummy

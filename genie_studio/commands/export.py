@@ -1,16 +1,86 @@
-"""Export a recording for a game engine: gif, mp4, png sequence, sprite sheet, Godot SpriteFrames."""
+"""Export a recording for a game engine: gif, mp4, png sequence, sprite sheet, Godot SpriteFrames.
 
-from genie_studio.commands._common import not_landed
+`--format list` prints every exporter, built-in and from plugins. Without --format the format is
+chosen from the --out extension. The output appears only when it is complete (a cancelled or failed
+export leaves nothing behind). See docs/export.md.
+"""
+
+from genie_studio.commands._common import print_json
 
 
 def add_arguments(p):
-    p.add_argument("recording", help="recording folder")
-    p.add_argument("--format", "-f", required=True, help="exporter name (see --format list)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--scale", type=int, default=1)
-    p.add_argument("--fps", type=int, default=None)
-    p.add_argument("--frames", default=None, help="A:B frame range")
+    p.add_argument("recording", nargs="?", help="recording folder")
+    p.add_argument("--format", "-f", default=None, help="exporter name (see --format list; default: from --out)")
+    p.add_argument("--out", default=None, help="output file (or folder for png)")
+    p.add_argument("--scale", type=int, default=1, help="integer nearest-neighbour upscale")
+    p.add_argument("--fps", type=float, default=None, help="frame rate (default: the recording's own timing)")
+    p.add_argument("--frames", default=None, help="A:B frame range (B excluded; A: and :B work)")
+    p.add_argument("--name", default="default", help="animation name (Godot, Aseprite frameTags)")
+    p.add_argument("--no-loop", action="store_true", help="play once instead of looping")
+    p.add_argument("--no-audio", action="store_true", help="leave the voice-over out of videos")
+    p.add_argument("--overwrite", action="store_true", help="write into an existing non-empty folder")
+    p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                   help="exporter-specific option (see --format list), e.g. -o columns=8")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def run(args):
-    return not_landed("export", 9)
+def _value(v: str):
+    low = v.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for t in (int, float):
+        try:
+            return t(v)
+        except ValueError:
+            pass
+    return v
+
+
+def run(args) -> int:
+    from genie_studio.cli import CommandError
+    from genie_studio.export import ExportError, ExportOptions, default_registry, parse_range
+    from genie_studio.progress import Progress
+    from genie_studio.recording import Recording, RecordingError
+
+    registry = default_registry()
+    if args.format == "list":
+        if args.json:
+            print_json(registry.describe())
+        else:
+            for d in registry.describe():
+                ext = " ".join(d["extensions"]) or "(folder)"
+                print(f"{d['name']:<10} {ext:<14} {d['description']}"
+                      + ("" if d["source"] == "built-in" else f"  [plugin: {d['source']}]"))
+                for k, h in d["options"].items():
+                    print(f"{'':<26}-o {k}=...: {h}")
+        return 0
+    if not args.recording or not args.out:
+        raise CommandError("give a recording folder and --out PATH (or --format list)")
+    extra = {}
+    for item in args.option:
+        k, eq, v = item.partition("=")
+        if not eq or not k.strip():
+            raise CommandError(f"bad --option {item!r}: use KEY=VALUE")
+        extra[k.strip()] = _value(v.strip())
+    try:
+        rec = Recording(args.recording)
+        exporter = registry.get(args.format) if args.format else registry.for_path(args.out)
+        options = ExportOptions(frames=parse_range(args.frames), fps=args.fps, scale=args.scale,
+                                loop=not args.no_loop, name=args.name, audio=not args.no_audio,
+                                overwrite=args.overwrite, extra=extra)
+        bar = Progress(None, f"export {exporter.name}", enabled=not args.json, unit="frames")
+
+        def progress(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
+
+        written = exporter.export(rec, args.out, options, progress=progress)
+        bar.close()
+    except (RecordingError, ExportError) as e:
+        raise CommandError(str(e)) from None
+    if args.json:
+        print_json({"format": exporter.name, "files": [str(p) for p in written]})
+    else:
+        more = f" (+{len(written) - 1} more files)" if len(written) > 1 else ""
+        print(f"wrote {written[0]}{more}")
+    return 0

@@ -1,6 +1,6 @@
 """Play a world from a prompt image: headless to a GIF/MP4/PNG folder, or live in a window."""
 
-from genie_studio.commands._common import add_model_arg, not_landed
+from genie_studio.commands._common import add_model_arg
 
 
 def add_arguments(p):
@@ -13,8 +13,84 @@ def add_arguments(p):
     p.add_argument("--out", help="output: DIR (PNG frames), X.gif or X.mp4")
     p.add_argument("--window", action="store_true", help="play live in a window")
     p.add_argument("--fps", type=int, default=15)
+    p.add_argument("--scale", type=int, default=1, help="integer nearest-neighbour upscale of saved frames")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--server", metavar="URL", help="play on a remote `genie-studio serve` (ws:// or wss://)")
+    p.add_argument("--token-file", metavar="F", help="the server's token file (with --server)")
+
+
+def make_session(args):
+    """The world to play, local or remote (--server): both have the WorldSession interface."""
+    from genie_studio.cli import CommandError
+
+    knobs = {"seed": args.seed}
+    if args.steps is not None:
+        knobs["steps"] = args.steps
+    if args.temperature is not None:
+        knobs["temperature"] = args.temperature
+    if args.server:
+        from genie_studio.remote.auth import AuthError, read_token
+        from genie_studio.remote.client import RemoteSession
+        from genie_studio.remote.protocol import RemoteError
+
+        try:
+            token = read_token(args.token_file) if args.token_file else None
+            return RemoteSession(args.server, token=token, model=args.model, **knobs)
+        except (AuthError, RemoteError, ValueError) as e:
+            raise CommandError(f"--server {args.server}: {e}") from None
+    if args.token_file:
+        raise CommandError("--token-file needs --server")
+    from genie_studio.registry import resolve_model
+    from genie_studio.remote.engine import pick_device, pick_precision
+    from genie_studio.session.world_session import WorldSession
+    from genie_studio.world.bundle import BundleError
+
+    try:
+        device = pick_device(args.device)
+        return WorldSession(resolve_model(args.model), device=device, precision=pick_precision("auto", device),
+                            **knobs)
+    except (BundleError, ValueError) as e:
+        raise CommandError(str(e)) from None
 
 
 def run(args):
-    return not_landed("play", 5)
+    from pathlib import Path
+
+    from genie_studio.cli import CommandError
+    from genie_studio.session.actions import ActionError, parse_spec
+    from genie_studio.session.prompt import PromptError
+
+    if not args.window and not args.out:
+        raise CommandError("say where the frames go: --out DIR|X.gif|X.mp4, or --window to play live")
+    session = make_session(args)
+    try:
+        first = session.reset(args.prompt)
+        if args.window:
+            from genie_studio.player.window import run_player
+
+            return run_player(session, fps=args.fps, prompt=args.prompt)
+        actions = parse_spec(args.actions, session.labels)
+        frames = [first]
+        from genie_studio.progress import Progress
+
+        with Progress(len(actions), "play", unit="frame") as bar:
+            for a in actions:
+                frames.append(session.step(a))
+                bar.update(1)
+    except (PromptError, ActionError) as e:
+        raise CommandError(str(e)) from None
+    finally:
+        if hasattr(session, "close"):
+            session.close()
+    from genie_studio.export.base import ExportError, ExportOptions
+    from genie_studio.export.registry import default_registry
+
+    out = Path(args.out)
+    reg = default_registry()
+    try:
+        exporter = reg.get("png") if not out.suffix else reg.for_path(out)
+        written = exporter.export(frames, out, ExportOptions(fps=args.fps, scale=args.scale, overwrite=True))
+    except ExportError as e:
+        raise CommandError(str(e)) from None
+    print(f"played {len(frames) - 1} steps ({args.actions}) from {args.prompt} -> {written[0] if written else out}")
+    return 0

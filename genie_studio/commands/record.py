@@ -1,15 +1,59 @@
-"""Record a headless playthrough to a recording folder."""
+"""Record a headless playthrough to a recording folder.
 
-from genie_studio.commands._common import add_model_arg, not_landed
+Steps the world through the action SPEC from the prompt image and writes every frame, action and
+knob to REC (see docs/recording-format.md). Timestamps follow a nominal clock at --fps. Replay it with
+the editor's recordings panel, export it with `genie-studio export REC --format F --out PATH`.
+"""
+
+from genie_studio.commands._common import add_model_arg, print_json
 
 
 def add_arguments(p):
-    p.add_argument("prompt", help="prompt image")
+    p.add_argument("prompt", help="prompt image (a sketch PNG, a screenshot...)")
     add_model_arg(p)
-    p.add_argument("--actions", required=True, help="action SPEC, e.g. right*8,jump")
+    p.add_argument("--actions", required=True, help="action SPEC, e.g. right*8,jump,noop*2")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, help="recording folder")
+    p.add_argument("--out", required=True, help="recording folder to create (must not exist or be empty)")
+    p.add_argument("--steps", type=int, default=None, help="MaskGIT steps (default: settings)")
+    p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: settings)")
+    p.add_argument("--fps", type=float, default=None, help="nominal frame rate of the recording (default: settings)")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--name", default=None, help="recording title (default: the folder name)")
+    p.add_argument("--json", action="store_true", help="print the recording's info as JSON")
 
 
-def run(args):
-    return not_landed("recording", 9)
+def run(args) -> int:
+    from genie_studio.cli import CommandError
+    from genie_studio.config import load_settings
+    from genie_studio.progress import Progress
+    from genie_studio.recording import Recorder, RecordingError
+    from genie_studio.registry import resolve_model
+    from genie_studio.session.actions import ActionError, parse_spec
+    from genie_studio.session.prompt import PromptError
+    from genie_studio.session.world_session import WorldSession
+    from genie_studio.world.bundle import BundleError
+
+    settings = load_settings()
+    try:
+        session = WorldSession(resolve_model(args.model), device=args.device,
+                               steps=args.steps or settings["maskgit_steps"],
+                               temperature=settings["temperature"] if args.temperature is None else args.temperature,
+                               seed=args.seed, precision=args.precision)
+        actions = parse_spec(args.actions, session.labels)
+        rec = Recorder.for_session(session, args.out, args.prompt, fps=args.fps or settings["fps"],
+                                   clock="nominal", name=args.name)
+    except (BundleError, ActionError, PromptError, RecordingError, ValueError) as e:
+        raise CommandError(str(e)) from None
+    try:
+        with Progress(len(actions), "recording", enabled=not args.json, unit="frames") as bar:
+            for a in actions:
+                rec.step(a, inputs=[{"source": "spec", "action": session.labels[a]}])
+                bar.update()
+    finally:
+        recording = rec.close()
+    if args.json:
+        print_json(recording.info())
+    else:
+        print(f"recorded {len(recording)} frames to {recording.folder}")
+    return 0

@@ -64,6 +64,13 @@ def run(args) -> int:
             print(f"{c}: {summary['steps']} steps in {summary['wall_time_s']:.0f}s -> {out / (c + '.safetensors')}")
         if args.name:
             update_meta(out, name=args.name)
+        if args.component == "all" or (args.component == "dynamics" and (out / "lam.safetensors").exists()):
+            from genie_studio.evaluate.labels import label_actions
+            from genie_studio.world.bundle import load_model
+
+            labels = label_actions(load_model(out))
+            update_meta(out, actions=labels)
+            print("latent actions: " + ", ".join(f"{i}={l}" for i, l in enumerate(labels["labels"])))
     except (OSError, BundleError, CheckpointError, KeyError, ValueError) as e:
         raise CommandError(str(e)) from None
     return 0

@@ -1,1 +1,9 @@
-"""player layer (see DESIGN.md s1)."""
+"""player layer (see DESIGN.md s1): the pygame window, ``window.run_player``.
+
+SDL hints are set here, before any module of this package imports pygame (see genie_studio.input).
+"""
+
+import os
+
+os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

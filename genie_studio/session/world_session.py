@@ -83,7 +83,7 @@ class WorldSession:
         self.generator = torch.Generator().manual_seed(self.seed)
         rgb = fit_prompt(prompt, self.resolution)
         with torch.no_grad(), self._autocast():
-            x = torch.from_numpy(rgb).to(self.device).float().div(255)[None, None]
+            x = torch.from_numpy(np.array(rgb)).to(self.device).float().div(255)[None, None]
             tokens = self.model.tokenizer.encode(x)[0, 0]
         self.history = []
         self._push(tokens, self.model.dynamics.no_action)

@@ -69,7 +69,8 @@ def _merge(base: dict, over: dict | None) -> dict:
 
 def train_component(component: str, data_dirs: list, out, preset: str = "tiny", max_steps: int | None = None,
                     resume: bool = False, device: str = "auto", seed: int = 0, progress: bool = True,
-                    overrides: dict | None = None, ckpt_every: int = 100, log_every: int = 10) -> dict:
+                    overrides: dict | None = None, ckpt_every: int = 100, log_every: int = 10,
+                    precision: str = "bf16") -> dict:
     out = Path(out)
     rank, world = _dist_env()
     dev = resolve_device(device)
@@ -116,7 +117,7 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
         gen = torch.Generator().manual_seed(seed * 1_000_003 + step * 101 + rank)
         counter = FlopCounterMode(display=False) if flops_per_step is None else None
         with counter if counter else nullcontext():
-            with torch.autocast(dev.type, dtype=torch.bfloat16):
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 loss, metrics, z = compute_loss(component, wrapped, task, batch, dev, generator=gen)
             loss.backward()
         if counter:

@@ -16,13 +16,13 @@ PRESETS: dict[str, dict[str, dict]] = {
             "batch": 24, "clip_len": 1, "steps": 2400, "lr": 1e-3, "warmup": 100, "reset_every": 100,
         },
         "lam": {
-            "arch": {"patch": 8, "dim": 128, "enc_depth": 3, "dec_depth": 3, "heads": 4, "num_actions": 8,
-                     "latent": 16},
-            "batch": 16, "clip_len": 4, "steps": 2000, "lr": 6e-4, "warmup": 100, "reset_every": 50,
+            "arch": {"patch": 8, "dim": 128, "enc_depth": 3, "dec_depth": 4, "heads": 4, "num_actions": 8,
+                     "latent": 16, "decoder": "conv", "conv_width": 32},
+            "batch": 16, "clip_len": 4, "steps": 1500, "lr": 6e-4, "warmup": 100, "reset_every": 50,
         },
         "dynamics": {
             "arch": {"dim": 192, "depth": 4, "heads": 6, "context": 8},
-            "batch": 4, "clip_len": 8, "steps": 3000, "lr": 6e-4, "warmup": 150,
+            "batch": 4, "clip_len": 8, "steps": 2000, "lr": 6e-4, "warmup": 150,
         },
     },
     "small": {

@@ -49,7 +49,10 @@ class TokenizerConfig(_Config):
 @dataclass
 class LAMConfig(_Config):
     image_size: tuple[int, int] = (64, 64)
-    patch: int = 8
+    patch: int = 8  # encoder patch
+    dec_patch: int = 4  # transformer decoder patch (scrolling is aligned to 4 px)
+    decoder: str = "conv"  # "conv" (local, learns shifts fast) or "transformer"
+    conv_width: int = 32
     dim: int = 128
     enc_depth: int = 4
     dec_depth: int = 4

@@ -15,11 +15,33 @@ the few pixels that move (the player, the scrolled edges) are not drowned by the
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from genie_studio.world.config import LAMConfig
 from genie_studio.world.layers import STTransformer, init_weights, patchify, unpatchify
 from genie_studio.world.quantize import VectorQuantizer
+
+
+class ConvDecoder(nn.Module):
+    """Predicts the change from x_t to x_{t+1} with residual 5x5 convolutions over the frame and the
+    action latent broadcast to every pixel: local operations learn the scroll and the player's motion
+    in a few hundred steps, where a transformer decoder barely starts (measured)."""
+
+    def __init__(self, latent: int, width: int, depth: int):
+        super().__init__()
+        self.inp = nn.Conv2d(3 + latent, width, 3, padding=1)
+        self.blocks = nn.ModuleList(nn.Conv2d(width, width, 5, padding=2) for _ in range(depth))
+        self.out = nn.Conv2d(width, 3, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """x [N, H, W, 3] in [-1, 1], z [N, latent] -> delta [N, H, W, 3]"""
+        N, H, W, _ = x.shape
+        h = torch.cat([x.permute(0, 3, 1, 2), z[:, :, None, None].expand(-1, -1, H, W).to(x.dtype)], 1)
+        h = F.gelu(self.inp(h))
+        for conv in self.blocks:
+            h = h + F.gelu(conv(h))
+        return self.out(h).permute(0, 2, 3, 1)
 
 
 class LatentActionModel(nn.Module):
@@ -28,22 +50,27 @@ class LatentActionModel(nn.Module):
         self.cfg = cfg
         H, W = cfg.image_size
         S = (H // cfg.patch) * (W // cfg.patch)
-        pdim = cfg.patch * cfg.patch * 3
+        S_dec = (H // cfg.dec_patch) * (W // cfg.dec_patch)
+        pdim, pdim_dec = cfg.patch * cfg.patch * 3, cfg.dec_patch * cfg.dec_patch * 3
         self.enc_in = nn.Linear(pdim, cfg.dim)
         self.enc_pos = nn.Parameter(torch.zeros(1, 1, S + 1, cfg.dim))
         self.summary = nn.Parameter(torch.zeros(1, 1, 1, cfg.dim))
         self.encoder = STTransformer(cfg.dim, cfg.enc_depth, cfg.heads, temporal=True)
         self.enc_out = nn.Linear(cfg.dim, cfg.latent)
         self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, dead_threshold=0.02)
-        self.dec_in = nn.Linear(pdim, cfg.dim)
-        self.dec_act = nn.Linear(cfg.latent, cfg.dim)
-        self.dec_pos = nn.Parameter(torch.zeros(1, 1, S, cfg.dim))
-        self.decoder = STTransformer(cfg.dim, cfg.dec_depth, cfg.heads, temporal=False)
-        self.dec_out = nn.Linear(cfg.dim, pdim)
+        if cfg.decoder == "conv":
+            self.conv_decoder = ConvDecoder(cfg.latent, cfg.conv_width, cfg.dec_depth)
+        else:
+            self.dec_in = nn.Linear(pdim_dec, cfg.dim)
+            self.dec_act = nn.Linear(cfg.latent, cfg.dim)
+            self.dec_pos = nn.Parameter(torch.zeros(1, 1, S_dec, cfg.dim))
+            self.decoder = STTransformer(cfg.dim, cfg.dec_depth, cfg.heads, temporal=False)
+            self.dec_out = nn.Linear(cfg.dim, pdim_dec)
         init_weights(self)
-        for p in (self.enc_pos, self.summary, self.dec_pos):
-            nn.init.normal_(p, std=0.02)
-        nn.init.zeros_(self.dec_out.weight)
+        for p in (self.enc_pos, self.summary, getattr(self, "dec_pos", None)):
+            if p is not None:
+                nn.init.normal_(p, std=0.02)
+        nn.init.zeros_(self.conv_decoder.out.weight if cfg.decoder == "conv" else self.dec_out.weight)
 
     def _latents(self, frames: torch.Tensor) -> torch.Tensor:
         """frames float [B, T, H, W, 3] in [0, 1] -> continuous action latents [B, T-1, latent]"""
@@ -58,10 +85,15 @@ class LatentActionModel(nn.Module):
 
     def predict(self, frame: torch.Tensor, zq: torch.Tensor) -> torch.Tensor:
         """frame [B, N, H, W, 3], action latents [B, N, latent] -> next frames [B, N, H, W, 3]"""
-        p = patchify(frame * 2 - 1, self.cfg.patch)
+        if self.cfg.decoder == "conv":
+            B, N = frame.shape[:2]
+            x = (frame * 2 - 1).flatten(0, 1)
+            out = x + self.conv_decoder(x, zq.flatten(0, 1))
+            return (out.float().view(frame.shape) + 1) / 2
+        p = patchify(frame * 2 - 1, self.cfg.dec_patch)
         x = self.dec_in(p) + self.dec_act(zq)[:, :, None] + self.dec_pos
         delta = self.dec_out(self.decoder(x))
-        return (unpatchify((p + delta).float(), self.cfg.patch, self.cfg.image_size) + 1) / 2
+        return (unpatchify((p + delta).float(), self.cfg.dec_patch, self.cfg.image_size) + 1) / 2
 
     def decode_action(self, frame: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """Predict the next frame for a given action index: [B, H, W, 3], [B] -> [B, H, W, 3]."""

@@ -53,6 +53,13 @@ def test_kv_cache_matches_full_recompute():
     assert torch.allclose(torch.cat(outs, 1), full, atol=1e-5)
 
 
+def test_transformer_lam_decoder_option():
+    lam = LatentActionModel(LAMConfig(image_size=(16, 16), patch=8, dec_patch=4, dim=32, enc_depth=1, dec_depth=1,
+                                      heads=2, num_actions=4, latent=8, decoder="transformer"))
+    x = torch.rand(2, 3, 16, 16, 3)
+    assert lam.decode_action(x[:, 0], lam.infer_actions(x)[:, 0]).shape == (2, 16, 16, 3)
+
+
 def test_gradients_reach_encoder_through_quantizer():
     tok = Tokenizer(TokenizerConfig(image_size=(16, 16), patch=4, dim=32, enc_depth=1, dec_depth=1, heads=2,
                                     codebook=16, latent=8))
@@ -61,7 +68,7 @@ def test_gradients_reach_encoder_through_quantizer():
     assert tok.enc_in.weight.grad is not None and tok.enc_in.weight.grad.abs().sum() > 0
     lam = LatentActionModel(LAMConfig(image_size=(16, 16), patch=8, dim=32, enc_depth=1, dec_depth=1,
                                       heads=2, num_actions=4, latent=8))
-    torch.nn.init.normal_(lam.dec_out.weight, std=0.02)
+    torch.nn.init.normal_(lam.conv_decoder.out.weight, std=0.02)
     loss, _, _ = lam.loss(torch.rand(2, 3, 16, 16, 3))
     loss.backward()
     assert lam.enc_in.weight.grad.abs().sum() > 0

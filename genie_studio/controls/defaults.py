@@ -1,0 +1,82 @@
+"""The default profile for a model, built from its action labels.
+
+Words the labels are made of decide the inputs (labels are split at ``+``, ``_`` and spaces, case
+ignored):
+
+==========  ==================  =================  ====================================
+word        arrows              WASD               gamepad
+==========  ==================  =================  ====================================
+left        Left                A                  d-pad left, left stick left
+right       Right               D                  d-pad right, left stick right
+up          Up                  W                  d-pad up, left stick up
+down        Down                S                  d-pad down, left stick down
+jump        Space (+ Up)        Space (+ W)        A (+ d-pad up, left stick up)
+==========  ==================  =================  ====================================
+
+Up/W/d-pad up/stick up also mean *jump* when the model has no "up" action. A label made of several
+words ("left+jump", "right+jump") gets chords: one input per word from the same scheme (Left + Space,
+A + W, d-pad right + A, ...). The idle action (sent when nothing is held) is the label noop, no-op,
+idle, none, stay, still or nothing, else action 0. Labels with other words ("a3", "other") get no
+binding: bind them in the editor's Controls panel.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from genie_studio.controls.profile import Profile
+
+IDLE_WORDS = ("noop", "no-op", "idle", "none", "stay", "still", "nothing")
+WORDS = ("left", "right", "up", "down", "jump")
+_SCHEMES = {
+    "arrows": {"left": ["key:Left"], "right": ["key:Right"], "up": ["key:Up"], "down": ["key:Down"],
+               "jump": ["key:Space"]},
+    "wasd": {"left": ["key:A"], "right": ["key:D"], "up": ["key:W"], "down": ["key:S"], "jump": ["key:Space"]},
+    "dpad": {"left": ["pad:dpleft"], "right": ["pad:dpright"], "up": ["pad:dpup"], "down": ["pad:dpdown"],
+             "jump": ["pad:a"]},
+    "stick": {"left": ["pad:lstick-left"], "right": ["pad:lstick-right"], "up": ["pad:lstick-up"],
+              "down": ["pad:lstick-down"], "jump": ["pad:a"]},
+}
+
+
+def label_words(label: str) -> list[str] | None:
+    """``"Right+Jump"`` -> ``["right", "jump"]``; None when a part is not a known word."""
+    parts = [p for p in re.split(r"[+_\s]+", label.strip().lower()) if p]
+    if not parts or any(p not in WORDS for p in parts) or len(set(parts)) != len(parts):
+        return None
+    return parts
+
+
+def idle_index(labels: list[str]) -> int:
+    low = [label.strip().lower() for label in labels]
+    for w in IDLE_WORDS:
+        if w in low:
+            return low.index(w)
+    return 0
+
+
+def default_profile(labels: list[str], model: str = "") -> Profile:
+    if not labels:
+        raise ValueError("a model needs at least one action label")
+    p = Profile(labels=list(labels), model=model, idle=idle_index(labels))
+    words = {i: label_words(label) for i, label in enumerate(labels)}
+    has_up = any(w == ["up"] for w in words.values())
+    schemes = {name: {k: list(v) for k, v in s.items()} for name, s in _SCHEMES.items()}
+    if not has_up:  # up doubles as jump, as in most platformers
+        for s in schemes.values():
+            s["jump"] = s["jump"] + s["up"]
+    used: set[frozenset] = set()
+    # single words first, then combos, so a chord never shadows the plain action's inputs
+    for i in sorted(words, key=lambda i: (len(words[i] or ()), i)):
+        ws = words[i]
+        if not ws or i == p.idle:
+            continue
+        for s in schemes.values():
+            for chord in itertools.product(*(s[w] for w in ws)):
+                chord = tuple(dict.fromkeys(chord))
+                if len(chord) != len(ws) or frozenset(chord) in used:
+                    continue
+                used.add(frozenset(chord))
+                p.bind(i, chord)
+    return p

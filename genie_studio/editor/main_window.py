@@ -1,0 +1,332 @@
+"""The Genie Studio main window: sketch canvas in the middle, tools left, play view and latent actions right.
+
+Other panels join with ``add_dock_panel(title, widget)`` and extend ``tools_menu`` / ``view_menu``.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from genie_studio.config import load_settings
+from genie_studio.editor.action_palette import ActionPalette
+from genie_studio.editor.bindings_panel import BindingsPanel
+from genie_studio.editor.canvas import SketchCanvas
+from genie_studio.editor.keymap import action_for_keys
+from genie_studio.editor.model_picker import ModelPicker
+from genie_studio.editor.play_view import PlayView
+from genie_studio.editor.project_actions import ProjectActions
+from genie_studio.editor.recordings_panel import install_recording
+from genie_studio.editor.toolbox import SketchToolbox
+from genie_studio.editor.window_menus import WindowMenus
+from genie_studio.editor.worker import StallMeter, WorldController
+
+AUTOSAVE_MS = 20_000
+PREVIEW_FRAMES = 8
+KEY_NAMES = {Qt.Key.Key_Left: "Left", Qt.Key.Key_Right: "Right", Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down",
+             Qt.Key.Key_Space: "Space", Qt.Key.Key_A: "A", Qt.Key.Key_D: "D", Qt.Key.Key_W: "W", Qt.Key.Key_S: "S",
+             **{getattr(Qt.Key, f"Key_{i}"): str(i) for i in range(1, 10)}}
+
+
+class MainWindow(ProjectActions, WindowMenus, QMainWindow):
+    def __init__(self, settings: dict | None = None, model: str | None = None):
+        super().__init__()
+        self.settings = settings if settings is not None else load_settings()
+        self.model_name: str | None = None  # the model currently loaded (as named to the registry)
+        self.model_info: dict | None = None
+        self.model_resolution: tuple[int, int] | None = None
+        self.project_labels: list[str] = []
+        self.pressed: set[str] = set()
+        self.playing = False
+        self.last_error: str | None = None
+        self._error_box: QMessageBox | None = None
+        self._explicit_model = False
+        self.panels: dict[str, QDockWidget] = {}
+        self.frames_shown = 0  # frames that reached the UI thread
+        self.last_frame = None  # (frame, action, index)
+        self.previews_shown = 0
+
+        self.canvas = SketchCanvas(self)
+        self.setCentralWidget(self.canvas)
+        self.toolbox = SketchToolbox(self.canvas)
+        self.play_view = PlayView()
+        self.palette = ActionPalette()
+        self.controller = WorldController(self)
+        self.stall = StallMeter(self)
+        self.picker = ModelPicker(self)
+        self._build_menus()
+        self.add_dock_panel("Sketch tools", self.toolbox, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_dock_panel("Play", self.play_view)
+        self.add_dock_panel("Latent actions", self.palette)
+        self.bindings = BindingsPanel(self)  # controls profile: keyboard + gamepads (issue #8)
+        self.add_dock_panel("Controls", self.bindings)
+        self.bindings.actionChanged.connect(lambda _a: self._update_action())
+        install_recording(self)  # Record + Recordings panels, export dialog (issue #9)
+        self.addToolBar(self.picker.toolbar)
+        self.model_status = QLabel("no model")
+        self.statusBar().addPermanentWidget(self.model_status)
+        self.statusBar().showMessage("Draw a level, then press Play (Space) and steer with the arrow keys")
+
+        w = self.controller.worker
+        w.modelLoaded.connect(self._model_loaded)
+        w.modelFailed.connect(self._model_failed)
+        w.frameReady.connect(self._frame)
+        w.previewsReady.connect(self._previews)
+        w.failed.connect(self._worker_failed)
+        w.playingChanged.connect(self._playing_changed)
+        self.play_view.playToggled.connect(self.toggle_play)
+        self.play_view.resetClicked.connect(self.reset_world)
+        self.play_view.stepClicked.connect(self.step_world)
+        self.play_view.knobsChanged.connect(self._knobs_changed)
+        self.palette.labelsEdited.connect(self._labels_edited)
+        self.palette.refreshRequested.connect(self.request_previews)
+        self.canvas.changed.connect(self._sketch_changed)
+        self.canvas.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.picker.modelChosen.connect(lambda spec: self.load_model(spec, explicit=True))
+        self.picker.deviceChosen.connect(self._device_chosen)
+
+        self._sketch_timer = QTimer(self, singleShot=True, interval=600, timeout=self._sketch_settled)
+        self._autosave_timer = QTimer(self, interval=AUTOSAVE_MS, timeout=self.autosave)
+        self._autosave_timer.start()
+        self.play_view.set_knobs(self.settings)
+        self.play_view.set_ready(False)
+        self.play_view.view.set_message("Loading model…")
+        self.resize(1360, 820)
+        self.resizeDocks([self.panels["Play"]], [470], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.panels["Play"], self.panels["Latent actions"]], [520, 280], Qt.Orientation.Vertical)
+        self.panels["Latent actions"].raise_()
+        self._restore_window()
+        self._rebuild_recent_menu()
+        self._update_title()
+        QApplication.instance().installEventFilter(self)
+        self.picker.refresh(self.settings)
+        self.load_model(model or self.settings.get("model"), explicit=bool(model))
+
+    # ---- public hooks for other panels ------------------------------------------------------------------
+    def add_dock_panel(self, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Dock ``widget`` under ``title`` and list it in the View menu."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower().replace(' ', '-')}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        if area == Qt.DockWidgetArea.RightDockWidgetArea and title not in ("Play", "Latent actions") \
+                and "Latent actions" in self.panels:
+            self.tabifyDockWidget(self.panels["Latent actions"], dock)
+        self.panels[title] = dock
+        self.panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # ---- the model -------------------------------------------------------------------------------------
+    def load_model(self, spec: str | None, explicit: bool = True) -> None:
+        self._explicit_model = explicit
+        self.pause()
+        self.play_view.set_ready(False)
+        self.play_view.view.set_message("Loading model…")
+        self.model_status.setText(f"loading {spec or 'default model'}…")
+        self._pending_model = spec or ""
+        self.controller.load(self.settings, spec or "")
+
+    def _model_loaded(self, info: dict) -> None:
+        self.model_info = info
+        self.model_name = self._pending_model or info["name"]
+        if self._explicit_model:
+            self.settings["model"] = self._pending_model or self.settings.get("model", "default")
+        self.model_resolution = tuple(info["resolution"])
+        self.toolbox.set_resolution(self.model_resolution, info.get("patch"))
+        self.palette.set_actions(info["labels"], self._merged_labels(info["labels"]))
+        self.bindings.set_model(info["name"], info["labels"])
+        self.play_view.set_ready(True)
+        self.play_view.view.set_message("")
+        h, w = self.model_resolution
+        self.model_status.setText(f"model: {info['name']} ({w}×{h}, {len(info['labels'])} actions, {info['device']})")
+        self.picker.set_current(info.get("path", ""))
+        self._knobs_changed()
+        self.reset_world()
+        self.request_previews()
+
+    def _model_failed(self, message: str) -> None:
+        self.model_info = None
+        self.model_status.setText("no model")
+        self.play_view.set_ready(False)
+        self.play_view.view.set_message(f"No model to play with.\n\n{message}\n\nYou can still sketch and save.")
+        if self._explicit_model:
+            self.show_error("Cannot load model", message)
+        else:
+            self.last_error = message
+            self.statusBar().showMessage("No model loaded: see the Play panel", 10000)
+
+    def _merged_labels(self, auto=None) -> list[str]:
+        auto = list(auto if auto is not None else (self.model_info or {}).get("labels", []))
+        user = list(self.project_labels)
+        return user[:len(auto)] + auto[len(user):]
+
+    def _device_chosen(self, device: str) -> None:
+        self.settings["device"] = device
+        if self.model_name:
+            self.load_model(self.model_name, explicit=True)
+
+    # ---- playing ---------------------------------------------------------------------------------------
+    def knobs(self) -> dict:
+        return {**self.play_view.knobs(), "device": self.settings.get("device", "auto")}
+
+    def _knobs_changed(self) -> None:
+        k = self.play_view.knobs()
+        self.controller.set_knobs(k["maskgit_steps"], k["temperature"], k["seed"], k["fps"])
+        if k != {x: self.settings.get(x) for x in k}:
+            self.settings.update(k)
+            self.mark_dirty()
+
+    def reset_world(self) -> None:
+        if self.model_info:
+            self.controller.reset(self.canvas.sketch_array())
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        elif self.model_info:
+            self.controller.play()
+
+    def pause(self) -> None:
+        self.controller.pause()
+
+    def step_world(self) -> None:
+        if self.model_info:
+            self.controller.step()
+
+    def request_previews(self) -> None:
+        if self.model_info:
+            self.controller.previews(self.canvas.sketch_array(), PREVIEW_FRAMES)
+
+    def _frame(self, frame, action: int, fps: float, index: int) -> None:
+        self.frames_shown += 1
+        self.last_frame = (frame, action, index)
+        labels = self.palette.labels()
+        name = labels[action] if 0 <= action < len(labels) else None
+        self.play_view.set_frame(frame, name, fps, index)
+        self.palette.set_active(action)
+        self.record_frame(frame, action)
+
+    def _previews(self, clips) -> None:
+        self.palette.set_previews(clips)
+        self.previews_shown += 1
+
+    def _playing_changed(self, playing: bool) -> None:
+        self.playing = playing
+        self.play_view.set_playing(playing)
+        if playing:
+            self.stall.start()
+        else:
+            self.stall.stop()
+            self.statusBar().showMessage(f"Paused. Longest UI stall while playing: {self.stall.max_stall_ms:.0f} ms",
+                                         6000)
+
+    def _worker_failed(self, kind: str, message: str) -> None:
+        self.show_error({"oom": "Out of memory", "prompt": "Bad image"}.get(kind, "Generation failed"), message)
+
+    def _labels_edited(self, labels: list[str]) -> None:
+        if labels != self._merged_labels():
+            self.project_labels = list(labels)
+            self.mark_dirty()
+            self._update_action()
+
+    def _clean_changed(self, _clean: bool) -> None:
+        self._update_title()
+    def _sketch_changed(self) -> None:
+        self._update_title()
+        self._sketch_timer.start()
+
+    def _sketch_settled(self) -> None:
+        if not self.playing:
+            self.reset_world()
+            self.request_previews()
+
+    # ---- keyboard ----------------------------------------------------------------------------------------
+    def _update_action(self) -> None:
+        labels = self.palette.labels()
+        if labels:
+            idx = self.bindings.action_for(self.pressed)  # a held profile binding wins
+            idx = action_for_keys(self.pressed, labels) if idx is None else idx
+            self.controller.set_action(idx)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+        t = ev.type()
+        if t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride):
+            name = KEY_NAMES.get(ev.key()) or self.bindings.bound_key(ev.key())
+            if name is None or ev.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+                return False
+            focus = QApplication.focusWidget()
+            if focus is not None and (focus.inherits("QLineEdit") or focus.inherits("QAbstractSpinBox")):
+                return False
+            if t == QEvent.Type.ShortcutOverride:
+                if self.playing:
+                    ev.accept()  # while playing, game keys steer the world instead of firing shortcuts
+                return False
+            if ev.isAutoRepeat():
+                return self.playing
+            if t == QEvent.Type.KeyPress:
+                self.pressed.add(name)
+            else:
+                self.pressed.discard(name)
+            self._update_action()
+            return self.playing
+        if t == QEvent.Type.ApplicationDeactivate:
+            self.pressed.clear()
+            self._update_action()
+        return False
+
+    # ---- errors, window state, closing -------------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        """A non-blocking error dialog with the actionable message; also kept in ``last_error``."""
+        self.last_error = message
+        self.statusBar().showMessage(f"{title}: {message.splitlines()[0]}", 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self._error_box = box
+
+    def _restore_window(self) -> None:
+        w = self.settings.get("window") or {}
+        try:
+            if w.get("geometry"):
+                self.restoreGeometry(QByteArray(base64.b64decode(w["geometry"])))
+            if w.get("state"):
+                self.restoreState(QByteArray(base64.b64decode(w["state"])))
+        except (ValueError, TypeError):
+            pass
+
+    def save_window_state(self) -> None:
+        self.settings["window"] = {"geometry": base64.b64encode(bytes(self.saveGeometry())).decode(),
+                                   "state": base64.b64encode(bytes(self.saveState())).decode()}
+        self._persist_settings()
+
+    def closeEvent(self, ev) -> None:
+        if not self.maybe_save():
+            ev.ignore()
+            return
+        self.shutdown()
+        ev.accept()
+
+    def shutdown(self) -> None:
+        self.save_window_state()
+        QApplication.instance().removeEventFilter(self)
+        self._autosave_timer.stop()
+        self.controller.shutdown()
+        self.bindings.shutdown()
+        self.clean_exit()
+
+    def open_initial(self, path: str | Path | None) -> None:
+        """What ``genie-studio [PROJECT_OR_IMAGE]`` opens: the argument, else the first example sketch."""
+        if path is None:
+            from genie_studio.editor.app import first_example
+
+            path = first_example()
+            if path is None:
+                return
+            if self.open_path(path, ask=False):
+                self.project_path = None
+                self._mark_clean()
+            return
+        self.open_path(path, ask=False)

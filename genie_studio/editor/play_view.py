@@ -1,0 +1,148 @@
+"""The play view: the generated world scaled with nearest neighbour, transport buttons, quality knobs."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genie_studio.editor.qt_image import to_qimage
+
+
+class FrameView(QWidget):
+    """Paints one frame as large as fits, pixels kept square and sharp; a message when there is none."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.message = ""
+        self.setMinimumSize(160, 160)
+
+    def set_frame(self, frame: np.ndarray | None) -> None:
+        self.image = None if frame is None else to_qimage(frame)
+        self.update()
+
+    def set_message(self, text: str) -> None:
+        self.message = text
+        self.update()
+
+    def paintEvent(self, e):
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(24, 25, 28))
+        if self.image is not None:
+            iw, ih = self.image.width(), self.image.height()
+            s = min(self.width() / iw, self.height() / ih)
+            if s >= 4:
+                s = float(int(s))  # integer scale when large: every model pixel the same size
+            w, h = iw * s, ih * s
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            p.drawImage(QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h), self.image)
+        if self.message:
+            p.setPen(QColor(235, 235, 235))
+            f = QFont(self.font())
+            f.setPointSizeF(f.pointSizeF() * 1.05)
+            p.setFont(f)
+            r = self.rect().adjusted(12, 12, -12, -12)
+            if self.image is not None:
+                p.fillRect(r.adjusted(-6, r.height() - 56, 6, 6), QColor(0, 0, 0, 170))
+                r = r.adjusted(0, r.height() - 50, 0, 0)
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
+        p.end()
+
+
+class PlayView(QWidget):
+    playToggled = Signal()
+    resetClicked = Signal()
+    stepClicked = Signal()
+    knobsChanged = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.view = FrameView(self)
+        self.play_btn = QPushButton("▶ Play")
+        self.play_btn.setToolTip("Play the world from your sketch (Space). Steer with the arrow keys or WASD")
+        self.reset_btn = QPushButton("⟲ Reset")
+        self.reset_btn.setToolTip("Restart from the current sketch (F5)")
+        self.step_btn = QPushButton("Step")
+        self.step_btn.setToolTip("Generate one frame with the keys held now (F6)")
+        for b in (self.play_btn, self.reset_btn, self.step_btn):
+            b.clicked.connect({self.play_btn: self.playToggled, self.reset_btn: self.resetClicked,
+                               self.step_btn: self.stepClicked}[b].emit)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys keep steering the world, not pressing buttons
+        self.action_label = QLabel("action: –")
+        self.action_label.setToolTip("The latent action the model is given this frame")
+        self.fps_label = QLabel("0.0 fps")
+        self.fps_label.setToolTip("Frames generated per second")
+        self.frame_label = QLabel("frame 0")
+
+        self.steps = QSpinBox()
+        self.steps.setRange(1, 32)
+        self.steps.setToolTip("MaskGIT steps per frame: more is sharper and slower")
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 3.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setToolTip("Sampling temperature: 0 is deterministic, higher is wilder")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Random seed: the same sketch, seed and keys give the same world (applies on Reset)")
+        self.fps = QSpinBox()
+        self.fps.setRange(1, 60)
+        self.fps.setToolTip("Target frame rate (the model may be slower)")
+        for w in (self.steps, self.temperature, self.seed, self.fps):
+            w.valueChanged.connect(lambda *_: self.knobsChanged.emit())
+
+        buttons = QHBoxLayout()
+        for b in (self.play_btn, self.reset_btn, self.step_btn):
+            buttons.addWidget(b)
+        info = QHBoxLayout()
+        info.addWidget(self.action_label, 1)
+        info.addWidget(self.frame_label)
+        info.addWidget(self.fps_label)
+        knobs = QGridLayout()
+        for i, (text, w) in enumerate((("Steps", self.steps), ("Temp.", self.temperature), ("Seed", self.seed),
+                                        ("FPS", self.fps))):
+            lab = QLabel(text)
+            lab.setToolTip(w.toolTip())
+            knobs.addWidget(lab, i // 2, (i % 2) * 2)
+            knobs.addWidget(w, i // 2, (i % 2) * 2 + 1)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(info)
+        lay.addLayout(buttons)
+        lay.addLayout(knobs)
+        self.set_knobs({"maskgit_steps": 4, "temperature": 1.0, "seed": 0, "fps": 15})
+
+    def set_frame(self, frame, action_label: str | None, fps: float, index: int) -> None:
+        self.view.set_frame(frame)
+        self.action_label.setText(f"action: {action_label}" if action_label else "action: – (prompt)")
+        self.fps_label.setText(f"{fps:.1f} fps")
+        self.frame_label.setText(f"frame {index}")
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_btn.setText("⏸ Pause" if playing else "▶ Play")
+
+    def set_ready(self, ready: bool) -> None:
+        for b in (self.play_btn, self.reset_btn, self.step_btn):
+            b.setEnabled(ready)
+
+    def knobs(self) -> dict:
+        return {"maskgit_steps": self.steps.value(), "temperature": round(self.temperature.value(), 3),
+                "seed": self.seed.value(), "fps": self.fps.value()}
+
+    def set_knobs(self, d: dict) -> None:
+        for key, w in (("maskgit_steps", self.steps), ("temperature", self.temperature), ("seed", self.seed),
+                       ("fps", self.fps)):
+            if key in d:
+                w.blockSignals(True)
+                w.setValue(d[key])
+                w.blockSignals(False)

@@ -1,0 +1,254 @@
+"""Inference off the UI thread: a worker that yields frames to the UI and receives actions.
+
+``WorldWorker`` lives in its own QThread and owns the session. While playing it steps the world
+with the action it was last sent, emits each frame, and waits until the next frame is due; between
+steps its event loop handles requests (reset, step, knobs, previews), so none of them ever waits on
+the UI and the UI never waits on a step. ``WorldController`` is the UI-side handle: every call
+returns at once (a queued signal), and ``set_action`` is a plain attribute write the worker reads
+before each step.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import time
+
+from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
+
+from genie_studio.editor.session_factory import SessionError, make_session
+from genie_studio.session.prompt import PromptError
+from genie_studio.session.world_session import WorldSession, step_many
+
+log = logging.getLogger(__name__)
+OOM_HELP = ("Out of memory while generating frames. Try fewer MaskGIT steps, the CPU device, or a "
+            "smaller model, and close other programs using the GPU.")
+
+
+def _is_oom(e: BaseException) -> bool:
+    return isinstance(e, MemoryError) or type(e).__name__ == "OutOfMemoryError" or "out of memory" in str(e)
+
+
+class WorldWorker(QObject):
+    modelLoaded = Signal(dict)  # name, path, labels, resolution, device
+    modelFailed = Signal(str)
+    frameReady = Signal(object, int, float, int)  # frame [H,W,3] uint8, action (-1: prompt), fps, index
+    previewsReady = Signal(object)  # list (one per action) of frame lists
+    failed = Signal(str, str)  # kind (prompt | oom | step | preview), message
+    playingChanged = Signal(bool)
+
+    def __init__(self):
+        super().__init__()
+        self.session = None
+        self.action = 0  # written by the UI thread, read before each step
+        self.fps_target = 15
+        self.playing = False  # the gate read before each step; the UI may clear it at any time
+        self._running = False  # what the worker last announced with playingChanged
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._tick)
+        self._times = collections.deque(maxlen=16)
+
+    @Slot(dict, str)
+    def load(self, settings: dict, model: str) -> None:
+        self.pause()
+        try:
+            s = make_session(settings, model or None)
+        except SessionError as e:
+            self.session = None
+            self.modelFailed.emit(str(e))
+            return
+        except Exception as e:  # noqa: BLE001 - any failure to load is reported, never crashes the UI
+            self.session = None
+            self.modelFailed.emit(OOM_HELP if _is_oom(e) else f"could not load the model: {e}")
+            return
+        self.session = s
+        self.fps_target = int(settings.get("fps", 15))
+        self.modelLoaded.emit({"name": s.model.name, "path": str(s.model.path or ""), "labels": list(s.labels),
+                               "resolution": tuple(s.resolution), "device": str(s.device),
+                               "patch": int(getattr(s.model, "patch", None) or s.model.tokenizer.cfg.patch)})
+
+    @Slot(object)
+    def reset(self, prompt) -> None:
+        if self.session is None:
+            return
+        try:
+            frame = self.session.reset(prompt)
+        except PromptError as e:
+            self.pause()
+            self.failed.emit("prompt", str(e))
+            return
+        except Exception as e:  # noqa: BLE001
+            self._fail(e, "step")
+            return
+        self._times.clear()
+        self.frameReady.emit(frame, -1, 0.0, 0)
+
+    @Slot()
+    def play(self) -> None:
+        if self.session is None or self.session.frame is None:
+            return
+        self.playing = True
+        if not self._running:
+            self._running = True
+            self._times.clear()
+            self.playingChanged.emit(True)
+        self._timer.start(0)
+
+    @Slot()
+    def pause(self) -> None:
+        self._timer.stop()
+        self.playing = False
+        if self._running:
+            self._running = False
+            self.playingChanged.emit(False)
+
+    @Slot()
+    def step(self) -> None:
+        if self.session is not None and self.session.frame is not None:
+            self._step_once()
+
+    @Slot(int, float, int, int)
+    def set_knobs(self, steps: int, temperature: float, seed: int, fps: int) -> None:
+        self.fps_target = max(1, int(fps))
+        if self.session is not None:
+            self.session.steps, self.session.temperature, self.session.seed = int(steps), float(temperature), int(seed)
+
+    @Slot(object, int)
+    def previews(self, prompt, n: int) -> None:
+        """``n`` frames per latent action from ``prompt``, all actions stepped in one batch."""
+        s = self.session
+        if s is None:
+            return
+        try:
+            base = WorldSession(s.model, device=s.device, steps=s.steps, temperature=s.temperature, seed=s.seed,
+                                precision=s.precision)
+            first = base.reset(prompt)
+            forks = [base.fork() for _ in s.labels]
+            out = [[first] for _ in forks]
+            for _ in range(n):
+                for lst, f in zip(out, step_many(forks, list(range(len(forks))))):
+                    lst.append(f)
+        except PromptError as e:
+            self.failed.emit("prompt", str(e))
+            return
+        except Exception as e:  # noqa: BLE001
+            self._fail(e, "preview")
+            return
+        self.previewsReady.emit(out)
+
+    # ---- internals -----------------------------------------------------------------------------------
+    def _fail(self, e: BaseException, kind: str) -> None:
+        self.pause()
+        log.exception("world worker: %s failed", kind)
+        self.failed.emit("oom" if _is_oom(e) else kind, OOM_HELP if _is_oom(e) else f"{kind} failed: {e}")
+
+    def _step_once(self) -> bool:
+        a = int(self.action)
+        if not 0 <= a < len(self.session.labels):
+            a = 0
+        try:
+            frame = self.session.step(a)
+        except Exception as e:  # noqa: BLE001
+            self._fail(e, "step")
+            return False
+        now = time.perf_counter()
+        self._times.append(now)
+        fps = (len(self._times) - 1) / (self._times[-1] - self._times[0]) if len(self._times) > 1 else 0.0
+        self.frameReady.emit(frame, a, fps, len(self.session.actions))
+        return True
+
+    def _tick(self) -> None:
+        if not self.playing or self.session is None:
+            self.pause()
+            return
+        t = QElapsedTimer()
+        t.start()
+        if self._step_once() and self.playing:
+            self._timer.start(max(0, int(1000 / self.fps_target) - t.elapsed()))
+
+
+class WorldController(QObject):
+    """UI-thread handle on a WorldWorker in its own thread; every method returns immediately."""
+
+    _load = Signal(dict, str)
+    _reset = Signal(object)
+    _play = Signal()
+    _pause = Signal()
+    _step = Signal()
+    _knobs = Signal(int, float, int, int)
+    _previews = Signal(object, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("genie-world-worker")
+        self.worker = WorldWorker()
+        self.worker.moveToThread(self.thread)
+        for sig, slot in ((self._load, self.worker.load), (self._reset, self.worker.reset),
+                          (self._play, self.worker.play), (self._pause, self.worker.pause),
+                          (self._step, self.worker.step), (self._knobs, self.worker.set_knobs),
+                          (self._previews, self.worker.previews)):
+            sig.connect(slot)
+        self.thread.start()
+
+    def load(self, settings: dict, model: str = "") -> None:
+        self._load.emit(dict(settings), model or "")
+
+    def reset(self, prompt) -> None:
+        self._reset.emit(prompt)
+
+    def play(self) -> None:
+        self._play.emit()
+
+    def pause(self) -> None:
+        self.worker.playing = False  # stop at once, even if a step is running now
+        self._pause.emit()
+
+    def step(self) -> None:
+        self._step.emit()
+
+    def set_action(self, index: int) -> None:
+        self.worker.action = int(index)
+
+    def set_knobs(self, steps: int, temperature: float, seed: int, fps: int) -> None:
+        self._knobs.emit(int(steps), float(temperature), int(seed), int(fps))
+
+    def previews(self, prompt, n: int = 8) -> None:
+        self._previews.emit(prompt, int(n))
+
+    def shutdown(self) -> None:
+        self.worker.playing = False
+        if self.thread.isRunning():  # stop the worker's timer in its own thread, then end the thread
+            QMetaObject.invokeMethod(self.worker, "pause", Qt.ConnectionType.BlockingQueuedConnection)
+        self.thread.quit()
+        self.thread.wait(10_000)
+
+
+class StallMeter(QObject):
+    """Longest gap between UI event-loop heartbeats (a 5 ms QTimer) since ``start()``, in ms."""
+
+    def __init__(self, parent=None, interval_ms: int = 5):
+        super().__init__(parent)
+        self.interval_ms = interval_ms
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._beat)
+        self._clock = QElapsedTimer()
+        self.max_stall_ms = 0.0
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.max_stall_ms = 0.0
+        self._clock.start()
+        self._last = 0.0
+        self._timer.start()
+
+    def stop(self) -> float:
+        self._timer.stop()
+        return self.max_stall_ms
+
+    def _beat(self) -> None:
+        now = self._clock.nsecsElapsed() / 1e6
+        self.max_stall_ms = max(self.max_stall_ms, now - self._last - self.interval_ms)
+        self._last = now

@@ -1,0 +1,221 @@
+"""The server's request handlers, one per message type (formats: docs/protocol.md).
+
+Each handler validates its fields first (a :class:`ProtocolError` with a code, never a crash),
+takes the session's lock so that a session's requests apply in the order they were sent, and
+replies with a text message or a binary frame message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from genie_studio.remote import jsonlog
+from genie_studio.remote.engine import Hosted
+from genie_studio.remote.protocol import ENCODINGS, ProtocolError, dumps, encode_frame, error, field, pack
+from genie_studio.session.actions import ActionError, action_index
+from genie_studio.session.prompt import PromptError
+
+MAX_SEED = 2**63 - 1
+MAX_TEMPERATURE = 100.0
+REPLAY_CHUNK = 16  # replayed steps per worker job, so that other clients' steps interleave
+
+
+class Handlers:
+    def __init__(self, server):
+        self.server = server
+        self.table = {"ping": self.ping, "models": self.models, "open": self.open, "step": self.step,
+                      "rewind": self.rewind, "set": self.set, "resume": self.resume, "close": self.close,
+                      "hello": self.hello}
+
+    async def run(self, conn, msg: dict, payload: bytes, rid) -> None:
+        kind = msg["type"]
+        try:
+            fn = self.table.get(kind)
+            if fn is None:
+                raise ProtocolError("unknown_type", f"unknown message type {kind[:40]!r}; "
+                                                    f"known: {', '.join(sorted(self.table))}")
+            if payload and kind != "open":
+                raise ProtocolError("bad_request", f"{kind} takes no binary payload (only open does)")
+            reply = await fn(conn, msg, payload, rid)
+        except ProtocolError as e:
+            reply = dumps(error(e.code, e.message, rid, **e.extra))
+        except PromptError as e:
+            reply = dumps(error("bad_prompt", str(e), rid))
+        except ActionError as e:
+            reply = dumps(error("bad_action", str(e), rid))
+        except Exception as e:  # noqa: BLE001 - reported to the client, logged with the traceback
+            jsonlog.log("internal_error", level=logging.ERROR, client=conn.cid, type=kind, error=repr(e))
+            logging.getLogger(jsonlog.LOGGER).exception("internal error handling %s", kind)
+            reply = dumps(error("internal", f"server fault while handling {kind}: {type(e).__name__}", rid))
+        if isinstance(reply, str) and '"type":"error"' in reply[:20]:
+            self.server.counters["errors"] += 1
+        await conn.send(reply)
+
+    def _own(self, conn, msg) -> Hosted:
+        sid = field(msg, "session", str)
+        hosted = conn.sessions.get(sid)
+        if hosted is None:
+            raise ProtocolError("unknown_session", f"no session {sid[:40]!r} on this connection "
+                                                   "(open one, or resume with its resume token)")
+        return hosted
+
+    # ---- handlers -------------------------------------------------------------------------------
+    async def hello(self, conn, msg, payload, rid):
+        raise ProtocolError("bad_request", "already said hello on this connection")
+
+    async def ping(self, conn, msg, payload, rid):
+        return dumps({"type": "pong", "id": rid, "t": msg.get("t") if isinstance(msg.get("t"), (int, float))
+                      else None})
+
+    async def models(self, conn, msg, payload, rid):
+        return dumps({"type": "models", "id": rid, "models": self.server.engine.describe()})
+
+    async def open(self, conn, msg, payload, rid):
+        srv, cfg = self.server, self.server.cfg
+        eng = srv.engine
+        model = field(msg, "model", str, eng.default)
+        if model not in eng.models:
+            raise ProtocolError("unknown_model", f"no model {model[:60]!r} here; models: {', '.join(eng.models)}")
+        seed = field(msg, "seed", int, 0, 0, MAX_SEED)
+        steps = field(msg, "steps", int, 4, 1, cfg.max_steps)
+        temperature = field(msg, "temperature", float, 1.0, 0.0, MAX_TEMPERATURE)
+        encoding = field(msg, "encoding", ENCODINGS, cfg.default_encoding)
+        replay = self._replay(msg, eng.models[model].action_labels)
+        if not payload:
+            raise ProtocolError("bad_request", "open needs the prompt image (PNG bytes) as its binary payload")
+        if len(payload) > cfg.max_prompt:
+            raise ProtocolError("too_large", f"prompt of {len(payload)} bytes; the limit is {cfg.max_prompt}")
+        if len(conn.sessions) + conn.opening >= cfg.max_sessions_per_client:
+            raise ProtocolError("session_limit", f"this connection has {cfg.max_sessions_per_client} sessions "
+                                                 "open; close one first")
+        if len(srv.sessions) + sum(c.opening for c in srv.conns) >= cfg.max_sessions:
+            raise ProtocolError("session_limit", f"the server holds {cfg.max_sessions} sessions; try later")
+        conn.opening += 1
+        try:
+            session = eng.new_session(model, seed, steps, temperature)
+            frame = await eng.run(session.reset, bytes(payload))
+            for i in range(0, len(replay), REPLAY_CHUNK):
+                await eng.run(self._replay_chunk, session, replay[i:i + REPLAY_CHUNK])
+            session.steps, session.temperature = steps, temperature
+            frame = session.frame
+        finally:
+            conn.opening -= 1
+        sid, resume = srv.new_ids()
+        hosted = Hosted(sid, resume, model, session, encoding, version=len(replay))
+        srv.add(conn, hosted)
+        jsonlog.log("session_opened", client=conn.cid, session=sid, model=model, seed=seed, replayed=len(replay))
+        return self._opened(hosted, rid, encode_frame(frame, encoding))
+
+    def _replay(self, msg, labels) -> list[tuple[int, int | None, float | None]]:
+        raw = msg.get("replay") or []
+        if not isinstance(raw, list):
+            raise ProtocolError("bad_request", "replay must be a list of actions or [action, steps, temperature]")
+        if len(raw) > self.server.cfg.max_replay:
+            raise ProtocolError("too_large", f"replay of {len(raw)} steps; the limit is {self.server.cfg.max_replay}")
+        out = []
+        for item in raw:
+            parts = item if isinstance(item, list) else [item]
+            if not 1 <= len(parts) <= 3:
+                raise ProtocolError("bad_request", "a replay entry is an action or [action, steps, temperature]")
+            knobs = {"type": "replay", "steps": parts[1] if len(parts) > 1 else None,
+                     "temperature": parts[2] if len(parts) > 2 else None}
+            out.append((self._action(parts[0], labels), field(knobs, "steps", int, None, 1, self.server.cfg.max_steps),
+                        field(knobs, "temperature", float, None, 0.0, MAX_TEMPERATURE)))
+        return out
+
+    @staticmethod
+    def _replay_chunk(session, chunk) -> None:
+        for action, steps, temperature in chunk:
+            if steps is not None:
+                session.steps = steps
+            if temperature is not None:
+                session.temperature = temperature
+            session.step(action)
+
+    @staticmethod
+    def _action(a, labels) -> int:
+        if not isinstance(a, (int, str)) or isinstance(a, bool) or (isinstance(a, str) and len(a) > 64):
+            raise ProtocolError("bad_action", f"an action is an index 0..{len(labels) - 1} or a label "
+                                              f"({', '.join(labels)})")
+        return action_index(a, labels)
+
+    def _opened(self, hosted: Hosted, rid, payload: bytes) -> bytes:
+        s = hosted.session
+        return pack(hosted.header(type="opened", id=rid, resume=hosted.resume, model=hosted.model,
+                                  labels=s.labels, resolution=list(s.resolution), seed=s.seed, steps=s.steps,
+                                  temperature=s.temperature, action=s.actions[-1] if s.actions else None),
+                    payload)
+
+    async def step(self, conn, msg, payload, rid):
+        hosted = self._own(conn, msg)
+        action = self._action(msg.get("action"), hosted.session.labels)
+        wait = conn.bucket.take()
+        if wait:
+            raise ProtocolError("rate_limited", f"over {self.server.cfg.step_rate:g} steps/s",
+                                retry_after_ms=int(wait * 1000) + 1)
+        async with hosted.lock:
+            if hosted.owner is not conn:
+                raise ProtocolError("unknown_session", "the session was closed or taken over by a resume")
+            data, header = await self.server.batcher.step(hosted, action)
+        return pack({"type": "frame", "id": rid, **header}, data)
+
+    async def rewind(self, conn, msg, payload, rid):
+        hosted = self._own(conn, msg)
+        n = field(msg, "n", int, 1, 0, 10**6)
+        async with hosted.lock:
+            s = hosted.session
+            if n > len(s.history) - 1:
+                raise ProtocolError("bad_request", f"can rewind 0..{len(s.history) - 1} steps, not {n}")
+
+            def work():
+                frame = s.rewind(n)
+                if n:
+                    hosted.version += 1
+                return encode_frame(frame, hosted.encoding), hosted.header()
+
+            data, header = await self.server.engine.run(work)
+        return pack({"type": "frame", "id": rid, "action": None, **header}, data)
+
+    async def set(self, conn, msg, payload, rid):
+        hosted = self._own(conn, msg)
+        steps = field(msg, "steps", int, None, 1, self.server.cfg.max_steps)
+        temperature = field(msg, "temperature", float, None, 0.0, MAX_TEMPERATURE)
+        async with hosted.lock:
+            s = hosted.session
+
+            def work():
+                if steps is not None:
+                    s.steps = steps
+                if temperature is not None:
+                    s.temperature = temperature
+                hosted.version += 1
+
+            await self.server.engine.run(work)
+            return dumps({"type": "set", "id": rid, "session": hosted.sid, "version": hosted.version,
+                          "steps": s.steps, "temperature": s.temperature})
+
+    async def resume(self, conn, msg, payload, rid):
+        srv = self.server
+        token = field(msg, "resume", str)
+        hosted = srv.by_resume.get(token)
+        if hosted is None:
+            raise ProtocolError("unknown_session", "no session with that resume token (expired, closed, or the "
+                                                   "server restarted); open it again with a replay")
+        if hosted.owner is not conn and len(conn.sessions) >= srv.cfg.max_sessions_per_client:
+            raise ProtocolError("session_limit", "this connection has too many sessions to resume another")
+        async with hosted.lock:  # waits for the old connection's step in flight, if any
+            if srv.by_resume.get(token) is not hosted:
+                raise ProtocolError("unknown_session", "the session was closed meanwhile")
+            if hosted.owner is not None and hosted.owner is not conn:
+                hosted.owner.sessions.pop(hosted.sid, None)
+            srv.add(conn, hosted)
+            data = await srv.engine.run(encode_frame, hosted.session.frame, hosted.encoding)
+        jsonlog.log("session_resumed", client=conn.cid, session=hosted.sid, version=hosted.version)
+        return self._opened(hosted, rid, data)
+
+    async def close(self, conn, msg, payload, rid):
+        hosted = self._own(conn, msg)
+        async with hosted.lock:
+            self.server.drop(hosted)
+        jsonlog.log("session_closed", client=conn.cid, session=hosted.sid)
+        return dumps({"type": "closed", "id": rid, "session": hosted.sid})

@@ -1,0 +1,56 @@
+"""A world server's settings and limits, and the per-client step-rate bucket."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from genie_studio.remote.protocol import DEFAULT_ENCODING
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765  # 0 picks a free port
+    token: str | None = None  # None: no authentication (loopback only)
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    max_sessions: int = 64  # open + detached (awaiting resume) sessions, whole server
+    max_sessions_per_client: int = 8  # per connection
+    max_connections: int = 128
+    max_message: int = 8 * 1024 * 1024  # bytes; bigger messages close the connection (1009)
+    max_prompt: int = 4 * 1024 * 1024  # bytes of prompt image in an open request
+    max_replay: int = 4096  # steps replayed in one open
+    max_inflight: int = 32  # requests awaiting a reply, per connection
+    step_rate: float = 120.0  # steps per second per connection (token bucket) ...
+    step_burst: int = 240  # ... with this burst
+    idle_timeout: float = 300.0  # seconds without a message before a connection is closed
+    hello_timeout: float = 10.0  # seconds to send hello after connecting
+    resume_grace: float = 120.0  # seconds a dropped connection's sessions wait for a resume
+    batch_window_ms: float = 2.0  # how long the batcher waits for more steps after the first one
+    max_batch: int = 64
+    default_encoding: str = DEFAULT_ENCODING
+    max_steps: int = 32  # MaskGIT steps knob upper bound
+
+    def public_limits(self) -> dict:
+        return {"max_sessions_per_client": self.max_sessions_per_client, "max_message": self.max_message,
+                "max_prompt": self.max_prompt, "max_replay": self.max_replay, "max_inflight": self.max_inflight,
+                "step_rate": self.step_rate, "step_burst": self.step_burst, "idle_timeout": self.idle_timeout,
+                "resume_grace": self.resume_grace, "max_steps": self.max_steps}
+
+
+class TokenBucket:
+    """``rate`` tokens per second up to ``burst``; ``take()`` returns 0 or the seconds to wait."""
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic):
+        self.rate, self.burst, self.clock = float(rate), float(burst), clock
+        self.tokens, self.t = float(burst), clock()
+
+    def take(self, n: float = 1.0) -> float:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate)
+        self.t = now
+        if self.tokens >= n:
+            self.tokens -= n
+            return 0.0
+        return (n - self.tokens) / self.rate if self.rate > 0 else float("inf")

@@ -1,0 +1,242 @@
+"""The world server: WebSocket connections, authentication, limits and the session registry.
+
+One :class:`WorldServer` runs on an asyncio loop. Each connection must start with ``hello``
+(protocol version + token); after that its requests run as tasks, so steps from all connections
+meet in the :class:`~genie_studio.remote.engine.StepBatcher`. A session belongs to its
+connection; when the connection drops, the session waits ``resume_grace`` seconds for a ``resume``
+with its resume token, then it is freed. Message formats: docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import secrets
+import ssl
+import time
+
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
+from genie_studio import __version__
+from genie_studio.remote import jsonlog
+from genie_studio.remote.auth import check_token, is_loopback
+from genie_studio.remote.engine import Engine, Hosted, StepBatcher
+from genie_studio.remote.handlers import Handlers
+from genie_studio.remote.limits import ServerConfig, TokenBucket
+from genie_studio.remote.protocol import VERSION, ProtocolError, dumps, error, parse, request_id
+
+log = jsonlog.log
+
+
+class Conn:
+    """One authenticated client connection."""
+
+    def __init__(self, ws, cid: int, cfg: ServerConfig):
+        self.ws, self.cid = ws, cid
+        self.peer = f"{ws.remote_address[0]}:{ws.remote_address[1]}" if ws.remote_address else "?"
+        self.sessions: dict[str, Hosted] = {}
+        self.bucket = TokenBucket(cfg.step_rate, cfg.step_burst)
+        self.tasks: set[asyncio.Task] = set()
+        self.opening = 0
+
+    async def send(self, message) -> None:
+        try:
+            await self.ws.send(message)
+        except ConnectionClosed:
+            pass  # the client went away; its sessions are detached by the handler
+
+
+class WorldServer:
+    def __init__(self, engine: Engine, config: ServerConfig | None = None):
+        self.engine, self.cfg = engine, config or ServerConfig()
+        if self.cfg.token is None and not is_loopback(self.cfg.host):
+            raise ValueError(f"refusing to listen on {self.cfg.host} without a token: anyone on the network "
+                             f"could use this machine; pass a token file (or listen on 127.0.0.1)")
+        self.sessions: dict[str, Hosted] = {}
+        self.by_resume: dict[str, Hosted] = {}
+        self.conns: set[Conn] = set()
+        self.handlers = Handlers(self)
+        self.closing = False
+        self.port: int | None = None
+        self._ids = itertools.count(1)
+        self._server = None
+        self._bg: list[asyncio.Task] = []
+        self.batcher: StepBatcher | None = None
+        self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0}
+
+    # ---- lifecycle --------------------------------------------------------------------------------
+    async def start(self) -> None:
+        cfg = self.cfg
+        tls = None
+        if cfg.tls_cert or cfg.tls_key:
+            if not (cfg.tls_cert and cfg.tls_key):
+                raise ValueError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.minimum_version = ssl.TLSVersion.TLSv1_2
+            tls.load_cert_chain(cfg.tls_cert, cfg.tls_key)
+        self.batcher = StepBatcher(self.engine, cfg.batch_window_ms, cfg.max_batch)
+        self.batcher.start()
+        self._server = await serve(self._handle, cfg.host, cfg.port, ssl=tls, max_size=cfg.max_message,
+                                   compression=None, max_queue=cfg.max_inflight, ping_interval=20,
+                                   ping_timeout=20, server_header=f"genie-studio/{__version__}")
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._bg.append(asyncio.get_running_loop().create_task(self._sweep(), name="session-sweeper"))
+        scheme = "wss" if tls else "ws"
+        log("listening", url=f"{scheme}://{cfg.host}:{self.port}", auth=cfg.token is not None,
+            tls=tls is not None, device=self.engine.device, precision=self.engine.precision,
+            models=list(self.engine.models))
+
+    async def shutdown(self, reason: str = "server stopping") -> None:
+        """Tell every client, finish the step in progress, close all connections (1001)."""
+        if self.closing:
+            return
+        self.closing = True
+        log("shutdown", reason=reason, connections=len(self.conns), sessions=len(self.sessions))
+        notice = dumps({"type": "shutdown", "reason": reason, "retry_after_s": 1.0})
+        await asyncio.gather(*(c.send(notice) for c in list(self.conns)), return_exceptions=True)
+        if self._server is not None:
+            self._server.close(close_connections=True)
+            await self._server.wait_closed()
+        for t in self._bg:
+            t.cancel()
+        if self.batcher:
+            await self.batcher.stop()
+        await asyncio.get_running_loop().run_in_executor(None, self.engine.executor.shutdown)
+        log("stopped", **self.stats())
+
+    def stats(self) -> dict:
+        b = self.batcher
+        detached = sum(1 for h in self.sessions.values() if h.owner is None)
+        return {"connections": len(self.conns), "sessions": len(self.sessions), "detached": detached,
+                "steps": b.steps if b else 0, "batches": b.batches if b else 0,
+                "mean_batch": round(b.steps / b.batches, 2) if b and b.batches else 0.0, **self.counters}
+
+    async def _sweep(self) -> None:
+        period = min(1.0, max(0.05, self.cfg.resume_grace / 4))
+        last_stats = time.monotonic()
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for h in [h for h in self.sessions.values() if h.owner is None and h.expires <= now]:
+                self.drop(h)
+                self.counters["expired"] += 1
+                log("session_expired", session=h.sid)
+            if now - last_stats >= 60:
+                last_stats = now
+                log("stats", **self.stats())
+
+    # ---- sessions ---------------------------------------------------------------------------------
+    def add(self, conn: Conn, hosted: Hosted) -> None:
+        hosted.owner, hosted.expires = conn, None
+        self.sessions[hosted.sid] = hosted
+        self.by_resume[hosted.resume] = hosted
+        conn.sessions[hosted.sid] = hosted
+
+    def drop(self, hosted: Hosted) -> None:
+        self.sessions.pop(hosted.sid, None)
+        self.by_resume.pop(hosted.resume, None)
+        if hosted.owner is not None:
+            hosted.owner.sessions.pop(hosted.sid, None)
+        hosted.owner = None
+
+    def new_ids(self) -> tuple[str, str]:
+        return f"s{next(self._ids)}", secrets.token_urlsafe(24)
+
+    def _detach_all(self, conn: Conn) -> None:
+        deadline = time.monotonic() + self.cfg.resume_grace
+        for h in list(conn.sessions.values()):
+            if self.cfg.resume_grace <= 0:
+                self.drop(h)
+                continue
+            h.owner, h.expires = None, deadline
+        if conn.sessions:
+            log("sessions_detached", client=conn.cid, sessions=sorted(conn.sessions),
+                grace_s=self.cfg.resume_grace)
+        conn.sessions.clear()
+
+    # ---- connections ------------------------------------------------------------------------------
+    async def _handle(self, ws) -> None:
+        cfg = self.cfg
+        conn = Conn(ws, next(self._ids), cfg)
+        if self.closing or len(self.conns) >= cfg.max_connections:
+            code = "shutting_down" if self.closing else "session_limit"
+            await conn.send(dumps(error(code, "the server is stopping" if self.closing else
+                                        f"the server has {cfg.max_connections} connections already")))
+            await ws.close(1013, "try again later")
+            return
+        if not await self._hello(conn):
+            return
+        self.conns.add(conn)
+        self.counters["connections_total"] += 1
+        log("connected", client=conn.cid, peer=conn.peer)
+        try:
+            while True:
+                try:
+                    message = await asyncio.wait_for(ws.recv(), cfg.idle_timeout)
+                except TimeoutError:
+                    await conn.send(dumps(error("idle_timeout", f"no message for {cfg.idle_timeout:g} s")))
+                    await ws.close(1000, "idle")
+                    log("idle_closed", client=conn.cid)
+                    break
+                self._dispatch(conn, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.conns.discard(conn)
+            if conn.tasks:
+                await asyncio.wait(list(conn.tasks), timeout=30)
+            self._detach_all(conn)
+            log("disconnected", client=conn.cid, code=ws.close_code)
+
+    async def _hello(self, conn: Conn) -> bool:
+        ws, cfg = conn.ws, self.cfg
+        try:
+            first = await asyncio.wait_for(ws.recv(), cfg.hello_timeout)
+            msg, _ = parse(first)
+            if msg["type"] != "hello":
+                raise ProtocolError("hello_required", "the first message must be hello")
+            rid = request_id(msg)
+            if msg.get("version") != VERSION:
+                raise ProtocolError("version_mismatch", f"this server speaks protocol version {VERSION}, "
+                                                        f"not {msg.get('version')!r}; update the older side")
+            if not check_token(cfg.token, msg.get("token")):
+                self.counters["auth_failed"] += 1
+                log("auth_failed", level=logging.WARNING, peer=conn.peer)
+                raise ProtocolError("auth_failed", "wrong or missing token")
+        except TimeoutError:
+            await conn.send(dumps(error("hello_required", f"no hello within {cfg.hello_timeout:g} s")))
+            await ws.close(1008, "no hello")
+            return False
+        except ConnectionClosed:
+            return False
+        except ProtocolError as e:
+            await conn.send(dumps(error(e.code if e.code in ("version_mismatch", "auth_failed") else
+                                        "hello_required", e.message)))
+            await ws.close(1008 if e.code == "auth_failed" else 1002, e.code)
+            return False
+        await conn.send(dumps({"type": "welcome", "id": rid, "version": VERSION,
+                               "server": f"genie-studio {__version__}", "models": self.engine.describe(),
+                               "limits": cfg.public_limits(), "encodings": ["zlib", "raw", "png"],
+                               "default_encoding": cfg.default_encoding}))
+        return True
+
+    def _dispatch(self, conn: Conn, message) -> None:
+        try:
+            msg, payload = parse(message)
+        except ProtocolError as e:
+            self.counters["errors"] += 1
+            asyncio.ensure_future(conn.send(dumps(error(e.code, e.message))))
+            return
+        rid = request_id(msg)
+        if self.closing:
+            asyncio.ensure_future(conn.send(dumps(error("shutting_down", "the server is stopping", rid))))
+            return
+        if len(conn.tasks) >= self.cfg.max_inflight:
+            asyncio.ensure_future(conn.send(dumps(error("busy", f"over {self.cfg.max_inflight} requests in "
+                                                                "flight; wait for replies", rid))))
+            return
+        task = asyncio.ensure_future(self.handlers.run(conn, msg, payload, rid))
+        conn.tasks.add(task)
+        task.add_done_callback(conn.tasks.discard)

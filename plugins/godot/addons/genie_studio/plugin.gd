@@ -1,0 +1,16 @@
+tool
+extends EditorPlugin
+# Registers the .genieanim importer while the addon is enabled (Project > Project Settings > Plugins).
+
+var importer = null
+
+
+func _enter_tree():
+	importer = preload("import_plugin.gd").new()
+	add_import_plugin(importer)
+
+
+func _exit_tree():
+	if importer != null:
+		remove_import_plugin(importer)
+		importer = null

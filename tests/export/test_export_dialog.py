@@ -1,0 +1,25 @@
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from genie_studio.editor.export_dialog import ExportDialog  # noqa: E402
+from genie_studio.export import builtin_registry  # noqa: E402
+
+
+def test_dialog_exports_with_preview_and_reports_errors(qtbot, recording, tmp_path):
+    d = ExportDialog(recording, registry=builtin_registry())
+    qtbot.addWidget(d)
+    assert d.preview.pixmap() is not None and "12 frames" in d.size_label.text()
+    d.set_format("aseprite")
+    d.out.setText(str(tmp_path / "out" / "walk.json"))
+    d.scale.setValue(2)
+    d.start.setValue(2)
+    assert "10 frames, 40×32" in d.size_label.text()
+    with qtbot.waitSignal(d.exported, timeout=20000):
+        d.start_export()
+    assert d.result_paths[0] == tmp_path / "out" / "walk.json" and (tmp_path / "out" / "walk.png").exists()
+    d.out.setText(str(tmp_path / "out" / "walk.json" / "x.gif"))  # under a file: not writable
+    d.set_format("gif")
+    d.start_export()
+    qtbot.waitUntil(lambda: d.error is not None, timeout=20000)
+    assert "writable folder" in d.message.text()
