@@ -123,7 +123,8 @@ def write_card(model_dir: Path, report: dict) -> str:
             lines.append(f"| {name} | no latent action carries this label | | |")
     st = report["stability"]
     lines += ["", f"Stability: after {st['frames']} frames of mixed play the share of palette-coloured pixels is "
-              f"{st['palette_pixels_ratio']:.2f}x that of the prompt, ground/platform pixels {st['ground_platform_ratio']:.2f}x.",
+              f"{st['palette_pixels_ratio']:.2f}x that of the prompt, ground/platform pixels "
+              f"{st['ground_platform_ratio']:.2f}x.",
               "", "## Play from sketches", ""]
     lines += [f"![play]({'../../' + g})" for g in report["gifs"]]
     lines += ["", "## Targets and where this model stands", "", report.get("notes", "").strip(), ""]
