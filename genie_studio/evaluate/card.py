@@ -65,7 +65,8 @@ def render_gifs(wm, docs: Path, n: int = 3) -> list[str]:
     for path in example_sketches()[:n]:
         s = WorldSession(wm, seed=1)
         frames = [s.reset(path)]
-        for a in parse_spec(GIF_SPEC, wm.action_labels):
+        parts = [p for p in GIF_SPEC.split(",") if p.split("*")[0] in wm.action_labels]
+        for a in parse_spec(",".join(parts) or "0*40", wm.action_labels):
             frames.append(s.step(a))
         target = docs / f"play-{path.stem}.gif"
         gif.export(frames, target, ExportOptions(fps=10, scale=4, overwrite=True))
@@ -154,6 +155,7 @@ def main(argv=None) -> int:
         for item in args.eval:
             style, _, path = item.partition("=")
             evals[style] = evaluate_model(wm, ClipDataset(path))
+            atomic_write_json(model_dir / "eval.json", {"eval": evals})  # kept if a later stage fails
     prompts = [fit_prompt(p, wm.tokenizer.cfg.image_size) for p in example_sketches()]
     report = {
         "meta": wm.meta, "labels": labels, "eval": evals,

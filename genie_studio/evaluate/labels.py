@@ -8,7 +8,7 @@ motion plus the level's scroll). Per prompt the effect is classified as left/rig
 ``min_rise`` pixels above its start at some point); the label is the majority over prompts
 ("left+jump", "right", "noop", ...), "other" when no class reaches half the prompts, and the
 confidence is the share of prompts that agree. Duplicates get a suffix ("right-2") ordered by
-confidence, so the plain label always names the most reliable action.
+confidence (then by the size of the effect), so the plain label names the most reliable action.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def label_actions(wm: WorldModel, prompts=None, hold: int = 8, seed: int = 0, **
                     "mean_dx": round(float(np.mean([e[0] for e in effects])), 2),
                     "mean_rise": round(float(np.mean([e[1] for e in effects])), 2),
                     "votes": dict(votes)})
-    order = sorted(range(len(raw)), key=lambda i: -raw[i]["confidence"])
+    order = sorted(range(len(raw)),
+                   key=lambda i: (-raw[i]["confidence"], -abs(raw[i]["mean_dx"]) - raw[i]["mean_rise"]))
     seen: Counter = Counter()
     labels = [""] * len(raw)
     for i in order:
