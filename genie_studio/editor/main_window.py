@@ -67,6 +67,8 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         install_recording(self)  # Record + Recordings panels, export dialog (issue #9)
         self.addToolBar(self.picker.toolbar)
         self.model_status = QLabel("no model")
+        self.rtt_status = QLabel("")  # remote backend: the server round trip of the last step
+        self.statusBar().addPermanentWidget(self.rtt_status)
         self.statusBar().addPermanentWidget(self.model_status)
         self.statusBar().showMessage("Draw a level, then press Play (Space) and steer with the arrow keys")
 
@@ -206,6 +208,8 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         labels = self.palette.labels()
         name = labels[action] if 0 <= action < len(labels) else None
         self.play_view.set_frame(frame, name, fps, index)
+        rtt = getattr(self.controller.worker.session, "last_rtt_ms", None)
+        self.rtt_status.setText("" if rtt is None else f"server round trip {rtt:.0f} ms")
         self.palette.set_active(action)
         self.record_frame(frame, action)
 
