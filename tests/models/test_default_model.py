@@ -20,7 +20,7 @@ def session():
     torch.set_num_threads(2)
     folder = bundled_dir() / DEFAULT_MODEL
     assert folder.is_dir(), "the default model must ship in models/"
-    assert resolve_model(None) == folder
+    assert resolve_model(DEFAULT_MODEL).resolve() == folder.resolve()
     total = sum(f.stat().st_size for f in folder.iterdir())
     assert total <= 50 * 2**20
     return WorldSession(folder, seed=0)
