@@ -7,9 +7,10 @@ HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
 STAMP := $(VENV)/.stamp-$(HASH)
 # Debian packages the tests use (installed when missing, with a message).
 APT_TEST_PKGS := libportaudio2 xvfb jackd2 godot3-server
-export QT_QPA_PLATFORM ?= offscreen
-export SDL_VIDEODRIVER ?= dummy
-export SDL_AUDIODRIVER ?= dummy
+# Tests run headless; `make run` keeps the user's display.
+test: export QT_QPA_PLATFORM ?= offscreen
+test: export SDL_VIDEODRIVER ?= dummy
+test: export SDL_AUDIODRIVER ?= dummy
 
 .PHONY: run test venv lint apt-deps bench clean
 
@@ -31,7 +32,11 @@ apt-deps:
 	fi
 
 run: venv
-	@$(VENV)/bin/genie-studio
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = Linux ]; then \
+	  echo "No display found: playing the first example sketch headless instead of opening the editor."; \
+	  $(VENV)/bin/genie-studio play examples/sketches/sketch_01_256x256.png --actions 'right*24,noop*8' \
+	    --scale 4 --out genie-run.gif && echo "Wrote genie-run.gif. On a desktop, make run opens the editor."; \
+	else $(VENV)/bin/genie-studio; fi
 
 lint: venv
 	@$(VENV)/bin/ruff check genie_studio tests benchmarks plugins
