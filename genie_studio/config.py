@@ -99,13 +99,20 @@ def _merge(defaults: dict, loaded: dict) -> dict:
     return out
 
 
-def _move_aside(path: Path, reason: str) -> Path:
-    backup = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+def backup_corrupt(path: Path) -> Path:
+    """Move an unreadable file aside to ``<name>.corrupt-<timestamp>`` (never overwriting a backup)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
     n = 1
     while backup.exists():
-        backup = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
         n += 1
     os.replace(path, backup)
+    return backup
+
+
+def _move_aside(path: Path, reason: str) -> Path:
+    backup = backup_corrupt(path)
     log.warning(
         "settings file %s was unreadable (%s); moved it to %s and using defaults", path, reason, backup
     )

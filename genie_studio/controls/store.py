@@ -12,10 +12,9 @@ import json
 import logging
 import os
 import re
-import time
 from pathlib import Path
 
-from genie_studio.config import paths
+from genie_studio.config import backup_corrupt, paths
 from genie_studio.controls.defaults import default_profile
 from genie_studio.controls.profile import Profile, ProfileError, remap
 from genie_studio.fsutil import atomic_write_json
@@ -50,17 +49,6 @@ def read_profile(path: str | os.PathLike) -> Profile:
         raise ProfileError(f"{path}: {e}") from None
 
 
-def _move_aside(path: Path) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-        n += 1
-    os.replace(path, backup)
-    return backup
-
-
 def save_profile(profile: Profile, path: str | os.PathLike | None = None) -> Path:
     """Write atomically to ``path`` (default: the model's profile file); returns the path."""
     path = Path(path) if path is not None else profile_path(profile.model or "default")
@@ -81,7 +69,7 @@ def load_profile(model: str, labels: list[str]) -> tuple[Profile, list[str]]:
     try:
         prof = read_profile(path)
     except ProfileError as e:
-        backup = _move_aside(path)
+        backup = backup_corrupt(path)
         fresh = default_profile(labels, model=model)
         save_profile(fresh, path)
         msg = f"controls profile was unreadable ({e}); moved it to {backup} and restored the default bindings"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from genie_studio.registry import DEFAULT_MODEL, resolve_model
+from genie_studio.session import devices
 from genie_studio.session.world_session import WorldSession
 from genie_studio.world.bundle import BundleError, load_model
 
@@ -23,14 +24,10 @@ def available_devices() -> list[str]:
 
 
 def resolve_device(name: str | None) -> str:
-    name = (name or "auto").lower()
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise SessionError("CUDA was selected but no CUDA GPU is available; choose the CPU device")
-    if name not in ("cpu", "cuda"):
-        raise SessionError(f"unknown device {name!r}; use cpu or cuda")
-    return name
+    try:
+        return devices.resolve_device(name)
+    except ValueError as e:
+        raise SessionError(str(e)) from None
 
 
 def model_spec(settings: dict, model: str | None = None) -> str:

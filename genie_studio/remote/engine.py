@@ -14,21 +14,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import torch
-
 from genie_studio.remote.protocol import encode_frame
+from genie_studio.session.devices import resolve_device
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel, load_model
 
 
 def pick_device(device: str = "auto") -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: no CUDA device is available here (use --device auto or cpu)")
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {device!r}; use auto, cpu or cuda")
-    return device
+    return resolve_device(device)
 
 
 def pick_precision(precision: str, device: str) -> str:

@@ -24,6 +24,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from genie_studio.data.dataset import ClipDataset, ClipLoader
 from genie_studio.progress import Progress
+from genie_studio.session import devices
 from genie_studio.train import checkpoint
 from genie_studio.train.presets import get_preset
 from genie_studio.train.tasks import LossModule, build_task, compute_loss
@@ -33,11 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for, but no CUDA device is available")
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
+    return torch.device(devices.resolve_device(name))
 
 
 def _dist_env() -> tuple[int, int]:
