@@ -33,3 +33,19 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 def atomic_write_json(path: str | os.PathLike, obj) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def read_versioned_json(f: Path, fmt: str, version: int, what: str, error: type[Exception]) -> dict:
+    """Read a ``{"format": fmt, "version": version, ...}`` document, raising ``error`` with a message
+    that names the file for a missing, unreadable, foreign or newer/older file."""
+    if not f.exists():
+        raise error(f"{f}: missing; this folder is not a {what}")
+    try:
+        doc = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise error(f"{f}: unreadable ({e})") from None
+    if not isinstance(doc, dict) or doc.get("format") != fmt:
+        raise error(f"{f}: not a {what} (format must be {fmt!r})")
+    if doc.get("version") != version:
+        raise error(f"{f}: {what} format version {doc.get('version')!r}; this app reads version {version}")
+    return doc

@@ -7,7 +7,7 @@ import json
 import time
 from pathlib import Path
 
-from genie_studio.fsutil import atomic_write_json
+from genie_studio.fsutil import atomic_write_json, read_versioned_json
 from genie_studio.recording.chunks import RecordingError
 
 FORMAT = "genie-studio-recording"
@@ -46,17 +46,7 @@ def read_header(folder: Path) -> dict:
     f = folder / HEADER
     if not folder.is_dir():
         raise RecordingError(f"{folder}: no such recording folder")
-    if not f.exists():
-        raise RecordingError(f"{f}: missing; this folder is not a Genie Studio recording")
-    try:
-        h = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise RecordingError(f"{f}: unreadable ({e})") from None
-    if not isinstance(h, dict) or h.get("format") != FORMAT:
-        raise RecordingError(f"{f}: not a Genie Studio recording (format must be {FORMAT!r})")
-    if h.get("version") != VERSION:
-        raise RecordingError(f"{f}: recording format version {h.get('version')!r}; this app reads {VERSION}")
-    return h
+    return read_versioned_json(f, FORMAT, VERSION, "Genie Studio recording", RecordingError)
 
 
 def write_header(folder: Path, header: dict) -> None:

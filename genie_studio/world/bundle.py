@@ -7,7 +7,6 @@ is wrong: a missing or truncated file, an unknown format or version, a tensor of
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from genie_studio.fsutil import atomic_write_json
+from genie_studio.fsutil import atomic_write_json, read_versioned_json
 from genie_studio.world.config import ConfigError, DynamicsConfig, LAMConfig, TokenizerConfig
 from genie_studio.world.dynamics import Dynamics
 from genie_studio.world.lam import LatentActionModel
@@ -67,18 +66,8 @@ def _read_config(folder: Path) -> dict:
     f = folder / "config.json"
     if not folder.is_dir():
         raise BundleError(f"{folder}: not a model folder (no such directory)")
-    if not f.exists():
-        raise BundleError(f"{f}: missing; a model folder needs config.json and *.safetensors weights")
-    try:
-        meta = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BundleError(f"{f}: unreadable ({e})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise BundleError(f"{f}: not a Genie Studio model (format must be {FORMAT!r})")
-    if meta.get("version") != VERSION:
-        raise BundleError(f"{f}: model format version {meta.get('version')!r}; "
-                          f"this app reads version {VERSION}")
-    return meta
+    return read_versioned_json(f, FORMAT, VERSION, "Genie Studio model (config.json + *.safetensors)",
+                               BundleError)
 
 
 def read_meta(folder: str | os.PathLike) -> dict:
