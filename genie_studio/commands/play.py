@@ -41,13 +41,13 @@ def make_session(args):
     if args.token_file:
         raise CommandError("--token-file needs --server")
     from genie_studio.registry import resolve_model
-    from genie_studio.remote.engine import pick_device, pick_precision
+    from genie_studio.session.devices import resolve_device, resolve_precision
     from genie_studio.session.world_session import WorldSession
     from genie_studio.world.bundle import BundleError
 
     try:
-        device = pick_device(args.device)
-        return WorldSession(resolve_model(args.model), device=device, precision=pick_precision("auto", device),
+        device = resolve_device(args.device)
+        return WorldSession(resolve_model(args.model), device=device, precision=resolve_precision("auto", device),
                             **knobs)
     except (BundleError, ValueError) as e:
         raise CommandError(str(e)) from None

@@ -17,8 +17,9 @@ def add_arguments(p):
     p.add_argument("--steps", type=int, default=None, help="MaskGIT steps (default: settings)")
     p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: settings)")
     p.add_argument("--fps", type=float, default=None, help="nominal frame rate of the recording (default: settings)")
-    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                   help="auto: bf16 on CUDA and on CPUs with bf16 instructions, else fp32")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--name", default=None, help="recording title (default: the folder name)")
     p.add_argument("--json", action="store_true", help="print the recording's info as JSON")
 
@@ -30,16 +31,18 @@ def run(args) -> int:
     from genie_studio.recording import Recorder, RecordingError
     from genie_studio.registry import resolve_model
     from genie_studio.session.actions import ActionError, parse_spec
+    from genie_studio.session.devices import resolve_device, resolve_precision
     from genie_studio.session.prompt import PromptError
     from genie_studio.session.world_session import WorldSession
     from genie_studio.world.bundle import BundleError
 
     settings = load_settings()
     try:
-        session = WorldSession(resolve_model(args.model), device=args.device,
+        device = resolve_device(args.device)
+        session = WorldSession(resolve_model(args.model), device=device,
                                steps=args.steps or settings["maskgit_steps"],
                                temperature=settings["temperature"] if args.temperature is None else args.temperature,
-                               seed=args.seed, precision=args.precision)
+                               seed=args.seed, precision=resolve_precision(args.precision, device))
         actions = parse_spec(args.actions, session.labels)
         rec = Recorder.for_session(session, args.out, args.prompt, fps=args.fps or settings["fps"],
                                    clock="nominal", name=args.name)

@@ -47,9 +47,10 @@ def _serve(args, jsonlog) -> int:
     from genie_studio.cli import CommandError
     from genie_studio.registry import resolve_model
     from genie_studio.remote.auth import AuthError, ensure_token_file, is_loopback, token_file_is_private
-    from genie_studio.remote.engine import Engine, pick_device, pick_precision
+    from genie_studio.remote.engine import Engine
     from genie_studio.remote.limits import ServerConfig
     from genie_studio.remote.server import WorldServer
+    from genie_studio.session.devices import resolve_device, resolve_precision
     from genie_studio.world.bundle import BundleError
 
     token = None
@@ -71,8 +72,8 @@ def _serve(args, jsonlog) -> int:
         if getattr(args, opt) < lo:
             raise CommandError(f"--{opt.replace('_', '-')} must be at least {lo}")
     try:
-        device = pick_device(args.device)
-        precision = pick_precision(args.precision, device)
+        device = resolve_device(args.device)
+        precision = resolve_precision(args.precision, device)
         paths = [resolve_model(m) for m in (args.model or [None])]
         engine = Engine.from_paths(paths, device=device, precision=precision)
     except (BundleError, ValueError) as e:

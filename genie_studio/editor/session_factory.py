@@ -51,7 +51,7 @@ def make_session(settings: dict, model: str | None = None) -> WorldSession:
         raise SessionError(f"{e}. Pick another model in Model > Open Model Folder, or install one with "
                            "`genie-studio train`") from None
     wm.path = wm.path or folder
-    precision = "bf16" if device == "cuda" else "fp32"
+    precision = devices.resolve_precision("auto", device)
     return WorldSession(wm, device=device, steps=int(settings.get("maskgit_steps", 4)),
                         temperature=float(settings.get("temperature", 1.0)), seed=int(settings.get("seed", 0)),
                         precision=precision)

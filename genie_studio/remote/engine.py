@@ -15,21 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from genie_studio.remote.protocol import encode_frame
-from genie_studio.session.devices import resolve_device
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel, load_model
-
-
-def pick_device(device: str = "auto") -> str:
-    return resolve_device(device)
-
-
-def pick_precision(precision: str, device: str) -> str:
-    if precision == "auto":
-        return "bf16" if device == "cuda" else "fp32"
-    if precision not in ("bf16", "fp32"):
-        raise ValueError(f"unknown precision {precision!r}; use auto, bf16 or fp32")
-    return precision
 
 
 @dataclass(eq=False)

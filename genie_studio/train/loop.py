@@ -139,7 +139,7 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
             with open(log_file, "a") as f:
                 f.write(json.dumps(rec) + "\n")
             if not bar.tty and progress:
-                log.warning("%s step %d/%d loss %.4f %s", component, step, total, rec["loss"],
+                log.info("%s step %d/%d loss %.4f %s", component, step, total, rec["loss"],
                             {k: round(v, 3) if isinstance(v, float) else v for k, v in metrics.items()})
             t_last, n_since = time.monotonic(), 0
         if step % ckpt_every == 0 or step == total:

@@ -21,8 +21,8 @@ PRESETS: dict[str, dict[str, dict]] = {
             "batch": 16, "clip_len": 4, "steps": 1500, "lr": 6e-4, "warmup": 100, "reset_every": 50,
         },
         "dynamics": {
-            "arch": {"dim": 192, "depth": 4, "heads": 6, "context": 8},
-            "batch": 4, "clip_len": 8, "steps": 2000, "lr": 6e-4, "warmup": 150,
+            "arch": {"dim": 192, "depth": 4, "heads": 6, "context": 8, "action_add": True},
+            "batch": 4, "clip_len": 8, "steps": 3000, "lr": 6e-4, "warmup": 150,
         },
     },
     "small": {

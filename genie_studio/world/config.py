@@ -71,3 +71,4 @@ class DynamicsConfig(_Config):
     depth: int = 6
     heads: int = 8
     context: int = 8  # frames seen in training; play slides a window of this many frames
+    action_add: bool = False  # also add the action embedding to every token of its frame

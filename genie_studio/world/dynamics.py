@@ -3,7 +3,10 @@
 Conditioning: each frame carries one extra spatial token holding the embedding of the latent action
 that produced it (the first frame of a context gets a learned "no action" embedding). Every token of
 the frame reads it through spatial attention. jasmine found an action token more faithful than
-adding the action embedding to every token; it costs one token in 257.
+adding the action embedding to every token; it costs one token in 257. With ``action_add`` the
+embedding is also added to every token: a small model trained for a few thousand steps on a CPU
+learned to ignore the token alone (ΔtPSNR +1.1 dB, "left" not followed), and the direct path puts
+the action into every token's first layer.
 
 Training masks tokens with Genie's schedule: a frame's mask rate is drawn from U(0.5, 1). The first
 frame is never masked, and each later frame is left clean with probability ``clean_prob``: at play
@@ -40,7 +43,11 @@ class Dynamics(nn.Module):
                 commit: int = 0) -> torch.Tensor:
         """tokens [B, T, S] (mask_id where masked), actions [B, T] (the action that led to each frame,
         no_action for a first frame) -> logits [B, T, S, vocab]."""
-        x = torch.cat([self.act_emb(actions)[:, :, None], self.tok_emb(tokens)], dim=2) + self.pos
+        act = self.act_emb(actions)[:, :, None]
+        tok = self.tok_emb(tokens)
+        if self.cfg.action_add:
+            tok = tok + act
+        x = torch.cat([act, tok], dim=2) + self.pos
         return self.head(self.transformer(x, cache, commit)[:, :, 1:])
 
     def new_cache(self) -> KVCache:

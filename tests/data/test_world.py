@@ -75,19 +75,18 @@ def test_pit_kills_and_respawns():
     assert g.alive
 
 
-def test_agent_advances_and_camera_follows():
-    advanced = 0
+def test_agent_explores_and_camera_follows():
+    explored = 0
     for seed in range(6):
         game, _ = make_game(seed, start="start")
         agent = ExplorerAgent(seed)
-        x0 = game.x
-        best = x0
+        lo = hi = game.x
         for _ in range(200):
             game.step(agent.act(game))
-            best = max(best, game.x)
+            lo, hi = min(lo, game.x), max(hi, game.x)
             assert game.camera_x() % 4 == 0
-        advanced += best - x0 > 15 * TILE
-    assert advanced >= 4
+        explored += hi - lo > 8 * TILE
+    assert explored >= 5
 
 
 def test_action_balance():
@@ -97,6 +96,9 @@ def test_action_balance():
         counts += np.bincount(a[a >= 0], minlength=6)
     frac = counts / counts.sum()
     assert (frac >= 0.08).all(), frac
+    # left and right about equally often: a 2:1 bias taught the dynamics model to ignore "left"
+    left, right = frac[1] + frac[4], frac[2] + frac[5]
+    assert 0.75 < left / right < 1.33, frac
 
 
 @pytest.mark.parametrize("style", ["sketch", "pixel", "chalk"])

@@ -15,6 +15,7 @@ import pytest
 from genie_studio.cli import main
 from genie_studio.remote.client import RemoteSession
 from genie_studio.remote.protocol import RemoteError
+from genie_studio.session.devices import resolve_precision
 from tests.remote.conftest import prompt_png
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,4 +91,4 @@ def test_play_make_session_hook(make_server, tmp_path, model_dir):
     with pytest.raises(CommandError, match="needs --server"):
         make_session(parse(["play", "p.png", "--token-file", "t"]))
     local = make_session(parse(["play", "p.png", "--model", str(model_dir), "--device", "cpu"]))
-    assert isinstance(local, WorldSession) and local.precision == "fp32"
+    assert isinstance(local, WorldSession) and local.precision == resolve_precision("auto", "cpu")
