@@ -29,6 +29,7 @@ from genie_studio.session.world_session import WorldSession
 from genie_studio.world.bundle import load_model, update_meta
 
 ROOT = Path(__file__).resolve().parents[2]
+CONTROL_REPEATS = 3  # sampling seeds per example sketch in the control test
 GIF_SPEC = "right*20,right+jump*6,right*10,noop*4,left*12,jump*6,right*6"
 
 
@@ -111,17 +112,18 @@ def write_card(model_dir: Path, report: dict) -> str:
                      f"{_fmt(lm.get('accuracy'), 3)} | {_fmt(dy.get('psnr_autoregressive'))} | "
                      f"{_fmt(dy.get('psnr_t4'))} | {_fmt(dy.get('delta_psnr_t4'))} |")
     lines += ["", "## Control on example sketches", "",
-              "Each action is held for 12 frames from each example sketch (`examples/sketches/`, levels that no "
-              "training episode came from). Success: the player moves the right way relative to the level "
-              "(right/left: more than 1/16 of the frame; jump: rises more than 1/10). Ratio: displacement "
+              f"Each action is held for 12 frames from each example sketch (`examples/sketches/`, levels that no "
+              f"training episode came from), with {CONTROL_REPEATS} sampling seeds per sketch. Success: the player "
+              "moves the right way relative to the level (right/left: more than 1/16 of the frame; jump: rises "
+              "more than 1/10). Ratio: displacement "
               "against the real game's for the same 12 frames.", "",
-              "| action | success | displacement ratio | player visible at end |", "|---|---|---|---|"]
+              "| action | success | trials | displacement ratio | player visible at end |", "|---|---|---|---|---|"]
     for name, c in report["control"].items():
         if c.get("available"):
-            lines.append(f"| {name} | {c['success_rate']:.0%} | {c['displacement_ratio']:.2f} | "
+            lines.append(f"| {name} | {c['success_rate']:.0%} | {c['trials']} | {c['displacement_ratio']:.2f} | "
                          f"{c['player_visible_at_end']:.0%} |")
         else:
-            lines.append(f"| {name} | no latent action carries this label | | |")
+            lines.append(f"| {name} | no latent action carries this label | | | |")
     st = report["stability"]
     lines += ["", f"Stability: after {st['frames']} frames of mixed play the share of palette-coloured pixels is "
               f"{st['palette_pixels_ratio']:.2f}x that of the prompt, ground/platform pixels "
@@ -159,7 +161,7 @@ def main(argv=None) -> int:
     prompts = [fit_prompt(p, wm.tokenizer.cfg.image_size) for p in example_sketches()]
     report = {
         "meta": wm.meta, "labels": labels, "eval": evals,
-        "control": control_test(wm, wm.action_labels, prompts=prompts),
+        "control": control_test(wm, wm.action_labels, prompts=prompts, repeats=CONTROL_REPEATS),
         "stability": stability(wm, prompts),
         "gifs": render_gifs(wm, Path(args.docs)),
         "params": {c: sum(p.numel() for p in getattr(wm, c).parameters()) for c in ("tokenizer", "lam", "dynamics")},

@@ -57,9 +57,14 @@ def classify(dx: float, rise: float, min_dx: float, min_rise: float) -> str:
     return h or ("jump" if v else "noop")
 
 
-def label_actions(wm: WorldModel, prompts=None, hold: int = 8, seed: int = 0, **session_kw) -> dict:
+def label_actions(wm: WorldModel, prompts=None, hold: int = 8, seed: int = 0, repeats: int = 2,
+                  **session_kw) -> dict:
+    """Name each latent action by the effect of holding it ``hold`` frames from every prompt (``repeats``
+    sampling seeds each); the label is the majority vote, "other" below half of the votes."""
     H = wm.tokenizer.cfg.image_size[0]
     prompts = prompts if prompts is not None else probe_prompts(wm.tokenizer.cfg.image_size)
+    n_prompts = len(prompts)
+    prompts = list(prompts) * max(1, int(repeats))
     min_dx, min_rise = H / 16 * hold / 8, H / 10
     raw = []
     for a in range(wm.dynamics.cfg.num_actions):
@@ -82,16 +87,18 @@ def label_actions(wm: WorldModel, prompts=None, hold: int = 8, seed: int = 0, **
         seen[base] += 1
         labels[i] = base if seen[base] == 1 else f"{base}-{seen[base]}"
     return {"labels": labels, "confidence": [r["confidence"] for r in raw], "effects": raw,
-            "method": f"hold each action {hold} frames from {len(prompts)} sketch probe prompts; "
+            "method": f"hold each action {hold} frames from {n_prompts} sketch probe prompts x {repeats} seeds; "
                       f"min_dx={min_dx:.1f}px, min_rise={min_rise:.1f}px"}
 
 
 def control_test(wm: WorldModel, labels: list[str], prompts=None, hold: int = 12, seed: int = 100,
-                 real_speed: float | None = None, **session_kw) -> dict:
-    """Hold "right", "left" and "jump" for ``hold`` frames from each prompt: how often does the player
-    move the right way relative to the level, and how far compared with the real game?"""
+                 real_speed: float | None = None, repeats: int = 1, **session_kw) -> dict:
+    """Hold "right", "left" and "jump" for ``hold`` frames from each prompt (``repeats`` sampling seeds
+    each): how often does the player move the right way relative to the level, and how far compared
+    with the real game?"""
     H = wm.tokenizer.cfg.image_size[0]
     prompts = prompts if prompts is not None else probe_prompts(wm.tokenizer.cfg.image_size)
+    prompts = list(prompts) * max(1, int(repeats))
     real_speed = real_speed if real_speed is not None else 4.0 * H / 64  # px/frame in the generator
     out = {}
     for name in ("right", "left", "jump"):

@@ -22,9 +22,9 @@ def _session(**kw):
     return WorldSession(tiny_world(), precision="fp32", **kw)
 
 
-@pytest.mark.parametrize("temporal", [False, True])
-def test_cached_and_uncached_give_identical_tokens(temporal):
-    wm = tiny_world(temporal_tokenizer=temporal)
+@pytest.mark.parametrize("temporal,action_add", [(False, False), (True, False), (False, True)])
+def test_cached_and_uncached_give_identical_tokens(temporal, action_add):
+    wm = tiny_world(temporal_tokenizer=temporal, action_add=action_add)
     a = WorldSession(wm, precision="fp32", seed=3, cached=True)
     b = WorldSession(wm, precision="fp32", seed=3, cached=False)
     a.reset(_prompt())
