@@ -26,13 +26,15 @@ from genie_studio.fsutil import atomic_write_json
 log = logging.getLogger(__name__)
 
 APP = "genie-studio"
+# MaskGIT iterations per frame: 2 control as well as 4 and cost 3 frame passes instead of 5 (docs/performance.md)
+DEFAULT_MASKGIT_STEPS = 2
 SCHEMA_VERSION = 1
 
 DEFAULTS: dict = {
     "version": SCHEMA_VERSION,
     "model": "default",  # a name from `genie-studio models` or a folder path
     "device": "auto",  # auto | cpu | cuda
-    "maskgit_steps": 4,
+    "maskgit_steps": DEFAULT_MASKGIT_STEPS,
     "temperature": 1.0,
     "seed": 0,
     "fps": 15,

@@ -16,7 +16,9 @@ jump        Space (+ Up)        Space (+ W)        A (+ d-pad up, left stick up)
 Up/W/d-pad up/stick up also mean *jump* when the model has no "up" action. A label made of several
 words ("left+jump", "right+jump") gets chords: one input per word from the same scheme (Left + Space,
 A + W, d-pad right + A, ...). The idle action (sent when nothing is held) is the label noop, no-op,
-idle, none, stay, still or nothing, else action 0. Labels with other words ("a3", "other") get no
+idle, none, stay, still or nothing, else action 0. A word that no single-word label owns (a model
+whose leftward action came out as "left+jump") also gets its plain input on the first combination
+that contains it, so holding Left still moves left. Labels with other words ("a3", "other") get no
 binding: bind them in the editor's Controls panel.
 """
 
@@ -79,4 +81,14 @@ def default_profile(labels: list[str], model: str = "") -> Profile:
                     continue
                 used.add(frozenset(chord))
                 p.bind(i, chord)
+    owned = {ws[0] for ws in words.values() if ws and len(ws) == 1}
+    for w in WORDS:
+        combos = [i for i in sorted(words) if words[i] and len(words[i]) > 1 and w in words[i] and i != p.idle]
+        if w in owned or not combos:
+            continue
+        for s in schemes.values():
+            for inp in s[w]:
+                if frozenset([inp]) not in used:
+                    used.add(frozenset([inp]))
+                    p.bind(combos[0], (inp,))
     return p

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from genie_studio.editor.qt_image import to_qimage
+from genie_studio.session.world_session import DEFAULT_STEPS
 
 
 class FrameView(QWidget):
@@ -120,7 +121,7 @@ class PlayView(QWidget):
         lay.addLayout(info)
         lay.addLayout(buttons)
         lay.addLayout(knobs)
-        self.set_knobs({"maskgit_steps": 4, "temperature": 1.0, "seed": 0, "fps": 15})
+        self.set_knobs({"maskgit_steps": DEFAULT_STEPS, "temperature": 1.0, "seed": 0, "fps": 15})
 
     def set_frame(self, frame, action_label: str | None, fps: float, index: int) -> None:
         self.view.set_frame(frame)

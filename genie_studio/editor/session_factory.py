@@ -11,7 +11,7 @@ import torch
 
 from genie_studio.registry import DEFAULT_MODEL, resolve_model
 from genie_studio.session import devices
-from genie_studio.session.world_session import WorldSession
+from genie_studio.session.world_session import DEFAULT_STEPS, WorldSession
 from genie_studio.world.bundle import BundleError, load_model
 
 
@@ -52,7 +52,7 @@ def make_session(settings: dict, model: str | None = None) -> WorldSession:
                            "`genie-studio train`") from None
     wm.path = wm.path or folder
     precision = devices.resolve_precision("auto", device)
-    return WorldSession(wm, device=device, steps=int(settings.get("maskgit_steps", 4)),
+    return WorldSession(wm, device=device, steps=int(settings.get("maskgit_steps", DEFAULT_STEPS)),
                         temperature=float(settings.get("temperature", 1.0)), seed=int(settings.get("seed", 0)),
                         precision=precision)
 
@@ -68,7 +68,7 @@ def _remote_session(settings: dict, model: str | None):
         token = read_token(settings["server_token_file"]) if settings.get("server_token_file") else None
         local_path = model and ("/" in str(model) or "\\" in str(model))  # a local folder: use the server's
         name = model if model and model not in ("default", DEFAULT_MODEL) and not local_path else None
-        return RemoteSession(url, token=token, model=name, steps=int(settings.get("maskgit_steps", 4)),
+        return RemoteSession(url, token=token, model=name, steps=int(settings.get("maskgit_steps", DEFAULT_STEPS)),
                              temperature=float(settings.get("temperature", 1.0)), seed=int(settings.get("seed", 0)))
     except (AuthError, RemoteError, ValueError) as e:
         raise SessionError(f"remote server {url or '(no URL)'}: {e}. Check the URL and the token file, or pick a "

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from genie_studio.controls.defaults import idle_index
 from genie_studio.data.dataset import ClipDataset
 from genie_studio.data.palette import classify
-from genie_studio.evaluate.labels import control_test, label_actions
+from genie_studio.evaluate.labels import control_action, control_test, label_actions
 from genie_studio.evaluate.run import evaluate_model
 from genie_studio.fsutil import atomic_write_json, atomic_write_text
 from genie_studio.session.actions import parse_spec
@@ -57,6 +58,23 @@ def stability(wm, prompts, frames: int = 64, seed: int = 7) -> dict:
             "ground_platform_ratio": round(float(np.mean(ground)), 3), "trials": len(prompts)}
 
 
+def gif_actions(labels: list[str]) -> str:
+    """GIF_SPEC with each input replaced by the action the default controls send for it (by index)."""
+    parts = []
+    for part in GIF_SPEC.split(","):
+        name, _, n = part.partition("*")
+        words = name.split("+")
+        if name == "noop":
+            index = idle_index(labels)
+        elif name in labels:
+            index = labels.index(name)
+        else:
+            index = control_action(labels, words[0]) if len(words) == 1 else None
+        if index is not None:
+            parts.append(f"{index}*{n}")
+    return ",".join(parts) or "0*40"
+
+
 def render_gifs(wm, docs: Path, n: int = 3) -> list[str]:
     from genie_studio.export.base import ExportOptions
     from genie_studio.export.registry import default_registry
@@ -66,8 +84,7 @@ def render_gifs(wm, docs: Path, n: int = 3) -> list[str]:
     for path in example_sketches()[:n]:
         s = WorldSession(wm, seed=1)
         frames = [s.reset(path)]
-        parts = [p for p in GIF_SPEC.split(",") if p.split("*")[0] in wm.action_labels]
-        for a in parse_spec(",".join(parts) or "0*40", wm.action_labels):
+        for a in parse_spec(gif_actions(wm.action_labels), wm.action_labels):
             frames.append(s.step(a))
         target = docs / f"play-{path.stem}.gif"
         gif.export(frames, target, ExportOptions(fps=10, scale=4, overwrite=True))
@@ -115,15 +132,17 @@ def write_card(model_dir: Path, report: dict) -> str:
               f"Each action is held for 12 frames from each example sketch (`examples/sketches/`, levels that no "
               f"training episode came from), with {CONTROL_REPEATS} sampling seeds per sketch. Success: the player "
               "moves the right way relative to the level (right/left: more than 1/16 of the frame; jump: rises "
-              "more than 1/10). Ratio: displacement "
+              "more than 1/10). The action tested is the one the default controls send for that input: the label "
+              "itself, else the first combination containing it. Ratio: displacement "
               "against the real game's for the same 12 frames.", "",
-              "| action | success | trials | displacement ratio | player visible at end |", "|---|---|---|---|---|"]
+              "| input | action sent | success | trials | displacement ratio | player visible at end |",
+              "|---|---|---|---|---|---|"]
     for name, c in report["control"].items():
         if c.get("available"):
-            lines.append(f"| {name} | {c['success_rate']:.0%} | {c['trials']} | {c['displacement_ratio']:.2f} | "
-                         f"{c['player_visible_at_end']:.0%} |")
+            lines.append(f"| {name} | {c['label']} | {c['success_rate']:.0%} | {c['trials']} | "
+                         f"{c['displacement_ratio']:.2f} | {c['player_visible_at_end']:.0%} |")
         else:
-            lines.append(f"| {name} | no latent action carries this label | | | |")
+            lines.append(f"| {name} | no latent action carries this label | | | | |")
     st = report["stability"]
     lines += ["", f"Stability: after {st['frames']} frames of mixed play the share of palette-coloured pixels is "
               f"{st['palette_pixels_ratio']:.2f}x that of the prompt, ground/platform pixels "

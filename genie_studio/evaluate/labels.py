@@ -7,8 +7,10 @@ motion plus the level's scroll). Per prompt the effect is classified as left/rig
 (net displacement beyond ``min_dx`` pixels) and jump/none vertically (the player rises more than
 ``min_rise`` pixels above its start at some point); the label is the majority over prompts
 ("left+jump", "right", "noop", ...), "other" when no class reaches half the prompts, and the
-confidence is the share of prompts that agree. Duplicates get a suffix ("right-2") ordered by
-confidence (then by the size of the effect), so the plain label names the most reliable action.
+confidence is the share of prompts that agree. When no action comes out "noop", the one that moves
+least (smallest |dx| + rise) is named "noop": the controls send it when nothing is held. Duplicates
+get a suffix ("right-2") ordered by confidence (then by the size of the effect), so the plain label
+names the most reliable action.
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ def label_actions(wm: WorldModel, prompts=None, hold: int = 8, seed: int = 0, re
                     "mean_dx": round(float(np.mean([e[0] for e in effects])), 2),
                     "mean_rise": round(float(np.mean([e[1] for e in effects])), 2),
                     "votes": dict(votes)})
+    if not any(r["label"] == "noop" for r in raw):
+        # the controls send the idle action when nothing is held: make it the one that moves least
+        still = min(range(len(raw)), key=lambda i: abs(raw[i]["mean_dx"]) + raw[i]["mean_rise"])
+        raw[still]["label"] = "noop"
+        raw[still]["confidence"] = round(raw[still]["votes"].get("noop", 0) / len(prompts), 3)
     order = sorted(range(len(raw)),
                    key=lambda i: (-raw[i]["confidence"], -abs(raw[i]["mean_dx"]) - raw[i]["mean_rise"]))
     seen: Counter = Counter()
@@ -91,6 +98,18 @@ def label_actions(wm: WorldModel, prompts=None, hold: int = 8, seed: int = 0, re
                       f"min_dx={min_dx:.1f}px, min_rise={min_rise:.1f}px"}
 
 
+def control_action(labels: list[str], name: str) -> int | None:
+    """The action the default controls bind to the plain input for ``name``: the label ``name``, else
+    the first combination that contains it ("left+jump" for left when there is no "left")."""
+    low = [label.strip().lower() for label in labels]
+    if name in low:
+        return low.index(name)
+    for i, label in enumerate(low):
+        if name in label.split("+"):
+            return i
+    return None
+
+
 def control_test(wm: WorldModel, labels: list[str], prompts=None, hold: int = 12, seed: int = 100,
                  real_speed: float | None = None, repeats: int = 1, **session_kw) -> dict:
     """Hold "right", "left" and "jump" for ``hold`` frames from each prompt (``repeats`` sampling seeds
@@ -102,10 +121,11 @@ def control_test(wm: WorldModel, labels: list[str], prompts=None, hold: int = 12
     real_speed = real_speed if real_speed is not None else 4.0 * H / 64  # px/frame in the generator
     out = {}
     for name in ("right", "left", "jump"):
-        if name not in labels:
+        index = control_action(labels, name)
+        if index is None:
             out[name] = {"available": False}
             continue
-        rolls = _rollouts(wm, prompts, labels.index(name), hold, seed, **session_kw)
+        rolls = _rollouts(wm, prompts, index, hold, seed, **session_kw)
         eff = [measure(r) for r in rolls]
         if name == "jump":
             ok = [rise > H / 10 for _, rise, _ in eff]
@@ -115,6 +135,6 @@ def control_test(wm: WorldModel, labels: list[str], prompts=None, hold: int = 12
             ok = [sign * dx > H / 16 for dx, _, _ in eff]
             ratio = float(np.mean([sign * dx for dx, _, _ in eff]) / (real_speed * hold))
         found = float(np.mean([player_position(r[-1]) is not None for r in rolls]))
-        out[name] = {"available": True, "success_rate": float(np.mean(ok)), "displacement_ratio": round(ratio, 3),
-                     "player_visible_at_end": found, "trials": len(prompts)}
+        out[name] = {"available": True, "label": labels[index], "success_rate": float(np.mean(ok)),
+                     "displacement_ratio": round(ratio, 3), "player_visible_at_end": found, "trials": len(prompts)}
     return out

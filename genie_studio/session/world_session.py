@@ -24,13 +24,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from genie_studio.config import DEFAULT_MASKGIT_STEPS
 from genie_studio.session.actions import action_index
 from genie_studio.session.prompt import fit_prompt
 from genie_studio.world.bundle import WorldModel, load_model
 from genie_studio.world.layers import KVCache, LayerKV
 from genie_studio.world.maskgit import decode_frame
 
-DEFAULT_STEPS = 4
+DEFAULT_STEPS = DEFAULT_MASKGIT_STEPS
 DEFAULT_TEMPERATURE = 1.0
 MAX_HISTORY = 256  # frames kept for rewind
 
@@ -133,8 +134,8 @@ class WorldSession:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return nullcontext()
 
-    def _push(self, tokens: torch.Tensor, action: int) -> None:
-        img = self._decode(tokens)
+    def _push(self, tokens: torch.Tensor, action: int, image: np.ndarray | None = None) -> None:
+        img = self._decode(tokens) if image is None else image
         self.history.append(_Frame(tokens, action, img, self.generator.get_state()))
         if len(self.history) > MAX_HISTORY:
             self.history.pop(0)
@@ -224,8 +225,16 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
         for b, s in enumerate(group):
             s.history[-1].kv = [(l.k[b * rows:(b + 1) * rows, :, past:past + 1].clone(),
                                  l.v[b * rows:(b + 1) * rows, :, past:past + 1].clone()) for l in cache.layers]
+    images = _decode_batch(s0, new) if B > 1 and not s0.model.tokenizer.cfg.temporal else [None] * B
     frames = []
     for b, s in enumerate(group):
-        s._push(new[b], acts[b])
+        s._push(new[b], acts[b], images[b])
         frames.append(s.frame)
     return frames
+
+
+def _decode_batch(s0: WorldSession, tokens: torch.Tensor) -> list[np.ndarray]:
+    """Frame-wise tokenizer: decode a whole group's new frames in one forward pass."""
+    with torch.no_grad(), s0._autocast():
+        x = s0.model.tokenizer.decode(tokens[:, None])[:, 0]
+    return list((x.float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy())

@@ -127,6 +127,19 @@ def test_default_profile_from_labels():
     assert p.idle == 0 and conflicts(p) == []
 
 
+def test_a_word_without_its_own_label_falls_back_to_a_combination():
+    # a trained model whose leftward action came out as "left+jump" and that has no plain "jump"
+    p = default_profile(["left+jump", "other", "right", "noop", "right+jump"])
+    chords = {b.inputs: b.action for b in p.bindings}
+    assert chords[("key:Left",)] == 0 and chords[("key:A",)] == 0 and chords[("pad:lstick-left",)] == 0
+    assert chords[("key:Left", "key:Space")] == 0
+    assert chords[("key:Right",)] == 2  # owned by "right": no fallback
+    assert chords[("key:Space",)] == 0 and chords[("pad:a",)] == 0  # jump: the first combo with it
+    assert p.idle == 3 and conflicts(p) == []
+    held = {"key:Left": 1}
+    assert resolve(p, held) == 0
+
+
 def test_default_with_an_up_action_keeps_up_for_up():
     p = default_profile(["stay", "up", "jump"])
     assert p.idle == 0

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from genie_studio.evaluate.labels import classify, control_test, label_actions, probe_prompts
+from genie_studio.evaluate.labels import classify, control_action, control_test, label_actions, probe_prompts
 from tests.tiny_models import tiny_world
 
 
@@ -23,6 +23,7 @@ def test_labels_are_unique_names_with_confidences():
     assert all(0 < c <= 1 for c in out["confidence"])
     assert sum(out["effects"][0]["votes"].values()) == 4  # 2 prompts x 2 seeds
     assert "2 sketch probe prompts x 2 seeds" in out["method"]
+    assert "noop" in out["labels"]  # always an idle action for the controls
 
 
 def test_control_test_counts_trials_and_skips_missing_labels():
@@ -31,6 +32,14 @@ def test_control_test_counts_trials_and_skips_missing_labels():
     out = control_test(wm, ["noop", "right", "jump", "other"], prompts=prompts, hold=3, repeats=3,
                        precision="fp32")
     assert out["left"] == {"available": False}
+    assert out["right"]["label"] == "right"
     for name in ("right", "jump"):
         assert out[name]["available"] and out[name]["trials"] == 6
         assert 0.0 <= out[name]["success_rate"] <= 1.0 and np.isfinite(out[name]["displacement_ratio"])
+
+
+def test_control_uses_the_action_the_default_controls_send():
+    labels = ["left+jump", "other", "right", "noop", "right+jump"]
+    assert control_action(labels, "left") == 0 and control_action(labels, "right") == 2
+    assert control_action(labels, "jump") == 0
+    assert control_action(["noop", "right"], "left") is None

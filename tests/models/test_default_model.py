@@ -1,5 +1,6 @@
-"""Regression test on the shipped model: it loads offline, and holding "right" from an example sketch
-moves the player right relative to the level."""
+"""Regression test on the shipped model: it loads offline, and holding the Right (Left) key, that is the
+action the default controls send for it, from an example sketch moves the player right (left) relative
+to the level."""
 
 from pathlib import Path
 
@@ -7,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from genie_studio.controls.defaults import default_profile
+from genie_studio.controls.profile import resolve
 from genie_studio.data.probe import player_motion
 from genie_studio.registry import DEFAULT_MODEL, bundled_dir, resolve_model
 from genie_studio.session.world_session import WorldSession
@@ -26,16 +29,26 @@ def session():
     return WorldSession(folder, seed=0)
 
 
-def test_labels_name_a_right_action(session):
-    assert "right" in session.labels
+def key_action(labels, key: str) -> int:
+    return resolve(default_profile(labels), {key: 1})
+
+
+def test_labels_give_the_arrow_keys_actions(session):
     assert len(session.labels) == 8 and len(set(session.labels)) == 8
+    assert "noop" in session.labels
+    idle = session.labels.index("noop")
+    for key in ("key:Left", "key:Right"):
+        assert key_action(session.labels, key) != idle, f"{key} sends the idle action"
 
 
 @pytest.mark.parametrize("sketch", SKETCHES[:2], ids=lambda p: p.stem)
-def test_holding_right_moves_the_player_right(session, sketch):
+@pytest.mark.parametrize("key,sign", [("key:Right", 1), ("key:Left", -1)], ids=["right", "left"])
+def test_holding_an_arrow_moves_the_player_that_way(session, sketch, key, sign):
+    action = key_action(session.labels, key)
     frames = [session.reset(sketch)]
     for _ in range(12):
-        frames.append(session.step("right"))
+        frames.append(session.step(action))
     motion = np.nan_to_num(player_motion(np.stack(frames)))
     dx = float(motion[:, 0].sum())
-    assert dx > 4, f"player moved {dx:.1f}px relative to the level in 12 frames of 'right'"
+    assert sign * dx > 4, f"player moved {dx:+.1f}px relative to the level in 12 frames of {key} " \
+                          f"({session.labels[action]})"

@@ -43,7 +43,7 @@ def test_records_everything_and_reopens(model_dir, prompt, tmp_path):
         assert np.array_equal(a, b)
     h = again.header
     assert h["model"]["config_sha256"] == hashlib.sha256((model_dir / "config.json").read_bytes()).hexdigest()
-    assert h["model"]["name"] == "tiny-test" and h["seed"] == 3 and h["steps"] == 4 and h["temperature"] == 1.0
+    assert h["model"]["name"] == "tiny-test" and h["seed"] == 3 and h["steps"] == s.steps and h["temperature"] == 1.0
     assert (tmp_path / "rec" / "prompt.png").is_file()
     assert again.durations_ms() == [50] * len(again)
 
