@@ -1,0 +1,65 @@
+"""The editor against a real world server on 127.0.0.1: frames arrive and the status bar shows the
+server round trip; the local backend shows none."""
+
+import re
+
+import pytest
+import torch
+from PySide6.QtWidgets import QMessageBox
+
+from genie_studio.config import load_settings
+from genie_studio.editor.main_window import MainWindow
+from genie_studio.remote.engine import Engine
+from genie_studio.remote.limits import ServerConfig
+from genie_studio.remote.thread import ServerThread
+from tests.tiny_models import save_world, tiny_world
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("model") / "tiny"
+    save_world(tiny_world(), d)
+    return d
+
+
+@pytest.fixture
+def server(model_dir):
+    st = ServerThread(Engine.from_paths([model_dir], precision="fp32"), ServerConfig(port=0)).start()
+    yield st
+    st.stop()
+
+
+def _open(qtbot, settings, model):
+    w = MainWindow(settings=settings, model=model)
+    qtbot.addWidget(w)
+    w._ask = lambda *a: QMessageBox.StandardButton.Discard
+    w.show()
+    qtbot.waitUntil(lambda: w.model_info is not None or w.last_error is not None, timeout=15000)
+    assert w.model_info is not None, w.last_error
+    return w
+
+
+def test_remote_play_shows_the_server_round_trip(qtbot, server):
+    settings = load_settings()
+    settings.update(backend="remote", server_url=server.url, server_token_file="")
+    w = _open(qtbot, settings, None)
+    try:
+        n = w.frames_shown
+        w.step_world()
+        qtbot.waitUntil(lambda: w.frames_shown == n + 1, timeout=15000)
+        assert re.fullmatch(r"server round trip \d+ ms", w.rtt_status.text()), w.rtt_status.text()
+    finally:
+        w.shutdown()
+
+
+def test_local_play_shows_no_round_trip(qtbot, model_dir):
+    w = _open(qtbot, load_settings(), str(model_dir))
+    try:
+        n = w.frames_shown
+        w.step_world()
+        qtbot.waitUntil(lambda: w.frames_shown == n + 1, timeout=15000)
+        assert w.rtt_status.text() == ""
+    finally:
+        w.shutdown()
