@@ -21,6 +21,7 @@ import numpy as np
 
 from genie_studio.data.probe import player_motion, player_position
 from genie_studio.data.render import render_level_image
+from genie_studio.session.actions import ActionError, action_index
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel
 
@@ -101,13 +102,10 @@ def label_actions(wm: WorldModel, prompts=None, hold: int = 8, seed: int = 0, re
 def control_action(labels: list[str], name: str) -> int | None:
     """The action the default controls bind to the plain input for ``name``: the label ``name``, else
     the first combination that contains it ("left+jump" for left when there is no "left")."""
-    low = [label.strip().lower() for label in labels]
-    if name in low:
-        return low.index(name)
-    for i, label in enumerate(low):
-        if name in label.split("+"):
-            return i
-    return None
+    try:
+        return action_index(name, labels)
+    except ActionError:
+        return None
 
 
 def control_test(wm: WorldModel, labels: list[str], prompts=None, hold: int = 12, seed: int = 100,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+DIRECTION_WORDS = ("left", "right", "up", "down", "jump")
+
 
 class ActionError(ValueError):
     pass
 
 
 def action_index(action, labels: list[str]) -> int:
-    """An action given by index or label -> its index; unknown ones are refused with the valid list."""
+    """An action given by index or label -> its index; unknown ones are refused with the valid list.
+
+    A direction word that no label equals ("right" for a model whose labels say "right+jump") names the
+    first label containing it, the action the default controls send for that key."""
     n = len(labels)
     if isinstance(action, bool):
         raise ActionError(f"not an action: {action!r}")
@@ -25,6 +30,10 @@ def action_index(action, labels: list[str]) -> int:
             return action_index(int(s), labels)
         if s.startswith("a") and s[1:].isdigit():
             return action_index(int(s[1:]), labels)
+        if s in DIRECTION_WORDS:
+            for i, label in enumerate(low):
+                if s in label.split("+"):
+                    return i
         raise ActionError(f"unknown action {action!r}; valid actions: {', '.join(labels)} (or 0..{n - 1})")
     raise ActionError(f"not an action: {action!r}")
 

@@ -101,6 +101,10 @@ def test_unknown_action_lists_valid_ones():
     assert parse_spec("right*3,jump,0", LABELS) == [2, 2, 2, 3, 0]
     with pytest.raises(ActionError):
         parse_spec("right*x", LABELS)
+    # a direction word names the first combination containing it when no label equals it
+    assert parse_spec("right*2,left,jump", ["left+jump", "noop", "right+jump"]) == [2, 2, 0, 0]
+    with pytest.raises(ActionError):
+        parse_spec("left", ["noop", "right+jump"])
 
 
 def test_step_before_reset_is_refused():
