@@ -11,3 +11,13 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 def _isolated_home(tmp_path, monkeypatch):
     """Every test gets its own settings/data folders: never the user's."""
     monkeypatch.setenv("GENIE_STUDIO_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory):
+    """A tiny random model folder (tests.tiny_models), shared read-only by the tests that load models."""
+    from tests.tiny_models import save_world, tiny_world
+
+    d = tmp_path_factory.mktemp("models") / "tiny"
+    save_world(tiny_world(), d)
+    return d

@@ -63,13 +63,7 @@ def gif_actions(labels: list[str]) -> str:
     parts = []
     for part in GIF_SPEC.split(","):
         name, _, n = part.partition("*")
-        words = name.split("+")
-        if name == "noop":
-            index = idle_index(labels)
-        elif name in labels:
-            index = labels.index(name)
-        else:
-            index = control_action(labels, words[0]) if len(words) == 1 else None
+        index = idle_index(labels) if name == "noop" else control_action(labels, name)
         if index is not None:
             parts.append(f"{index}*{n}")
     return ",".join(parts) or "0*40"

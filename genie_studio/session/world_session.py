@@ -148,7 +148,7 @@ class WorldSession:
                 x = tok.decode(torch.stack(window)[None])[0, -1]
             else:
                 x = tok.decode(tokens[None, None])[0, 0]
-        return (x.float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
+        return _to_uint8(x)
 
     def _committed(self) -> list[_Frame]:
         """Committed frames inside the window (the pending frame and the new one take 2 places)."""
@@ -237,4 +237,9 @@ def _decode_batch(s0: WorldSession, tokens: torch.Tensor) -> list[np.ndarray]:
     """Frame-wise tokenizer: decode a whole group's new frames in one forward pass."""
     with torch.no_grad(), s0._autocast():
         x = s0.model.tokenizer.decode(tokens[:, None])[:, 0]
-    return list((x.float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy())
+    return list(_to_uint8(x))
+
+
+def _to_uint8(x: torch.Tensor) -> np.ndarray:
+    """Decoded frames in [0, 1] -> RGB uint8."""
+    return (x.float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()

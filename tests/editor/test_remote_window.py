@@ -12,16 +12,8 @@ from genie_studio.editor.main_window import MainWindow
 from genie_studio.remote.engine import Engine
 from genie_studio.remote.limits import ServerConfig
 from genie_studio.remote.thread import ServerThread
-from tests.tiny_models import save_world, tiny_world
 
 torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("model") / "tiny"
-    save_world(tiny_world(), d)
-    return d
 
 
 @pytest.fixture

@@ -9,16 +9,9 @@ from PySide6.QtWidgets import QMessageBox
 from genie_studio.config import load_settings
 from genie_studio.editor import project as prj
 from genie_studio.editor.main_window import MainWindow
-from tests.tiny_models import LABELS, save_world, tiny_world
+from tests.tiny_models import LABELS
 
 torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("model") / "tiny"
-    save_world(tiny_world(), d)
-    return d
 
 
 def _window(qtbot, model, wait=True):

@@ -14,17 +14,9 @@ from genie_studio.remote.engine import Engine
 from genie_studio.remote.limits import ServerConfig
 from genie_studio.remote.protocol import VERSION, dumps, pack, parse
 from genie_studio.remote.thread import ServerThread
-from tests.tiny_models import save_world, tiny_world
 
 torch.set_num_threads(1)
 TOKEN = "test-token-0123456789abcdef"
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("models") / "tiny"
-    save_world(tiny_world(), d)
-    return d
 
 
 def prompt_png(seed=0) -> bytes:
