@@ -1,7 +1,20 @@
-"""A seeded scripted explorer: runs, jumps pits/spikes/enemies (mostly well), backtracks, idles, dies.
+"""A seeded scripted explorer that plays in clean, held *intents*: run, stand, jump, leap.
 
-Actions are held for geometric durations (mean ~4 frames) so switches are not predictable; a mode
-(explore right / backtrack / idle) biases which action is drawn, and a reflex jumps over danger ahead.
+What the latent action model learns is what the agent does on screen. The first agent reflexively
+held left/right+jump over every pit, spike, enemy and step up to three tiles ahead; on these dense
+levels that made most runs hops, so the model's "right" and "left" came out as right+jump/left+jump
+(models/sketchworld-tiny card, issue "The world keeps the drawing"). This agent:
+
+- picks an intent and holds it for a geometric number of frames (run ~9, stand ~7, jump and leap
+  ~3), so each intent is a clear share of the frames (``INTENT_P``; measured by
+  ``tests/data/test_world.py::test_action_balance`` and ``genie-studio data info``);
+- runs on plain left/right; a reflex presses dir+jump for *one* frame only when danger is right in
+  front (one tile), then goes back to plain running while airborne: a jump clears ~9 tiles, so
+  looking further ahead only adds hops;
+- stands: noop, also in the air (a straight fall), so noop is never mixed with horizontal motion;
+- explores: a mode (right / left) makes running and leaping that way more likely, and the far walls
+  turn it around; left and right come out about equally often (a 2:1 bias taught the first model a
+  rightward prior that ignored "left").
 """
 
 from __future__ import annotations
@@ -9,73 +22,74 @@ from __future__ import annotations
 import numpy as np
 
 from genie_studio.data.level import TILE
-from genie_studio.data.platformer import ACTIONS, Game
+from genie_studio.data.platformer import JUMP, LEFT, LEFT_JUMP, NOOP, PW, RIGHT, RIGHT_JUMP, Game
 
-_MODE_PROBS = {
-    # noop, left, right, jump, left+jump, right+jump
-    "right": np.array([0.10, 0.08, 0.36, 0.14, 0.07, 0.25]),
-    "left": np.array([0.10, 0.36, 0.08, 0.14, 0.25, 0.07]),
-    "idle": np.array([0.40, 0.10, 0.10, 0.30, 0.05, 0.05]),
-}
-_MODES = ("right", "left", "idle")
-# Left explorations are drawn a little more often so that left and right actions come out about equally
-# often (the far walls and the danger reflex favour right). With a 2:1 bias (the first dataset) the dynamics model
-# learned a rightward prior and ignored the latent action that meant "left" (models/sketchworld-tiny card).
-_MODE_P = np.array([0.36, 0.48, 0.16])
+# intent -> (mean hold in frames); the action an intent sends depends on the exploring direction
+INTENTS = ("run_fwd", "run_back", "stand", "jump", "leap_fwd", "leap_back")
+LEFT_BIAS = 0.32  # chance that an exploration heads right; measured to balance left and right frames
+INTENT_P = np.array([0.36, 0.18, 0.26, 0.07, 0.08, 0.05])
+_MEAN_HOLD = {"run_fwd": 9.0, "run_back": 7.0, "stand": 7.0, "jump": 4.0, "leap_fwd": 3.0, "leap_back": 3.0}
+
+
+def _intent_action(intent: str, direction: int) -> int:
+    fwd_run, back_run = (RIGHT, LEFT) if direction > 0 else (LEFT, RIGHT)
+    fwd_leap, back_leap = (RIGHT_JUMP, LEFT_JUMP) if direction > 0 else (LEFT_JUMP, RIGHT_JUMP)
+    return {"run_fwd": fwd_run, "run_back": back_run, "stand": NOOP, "jump": JUMP,
+            "leap_fwd": fwd_leap, "leap_back": back_leap}[intent]
 
 
 class ExplorerAgent:
-    def __init__(self, seed: int, mean_hold: float = 4.0):
-        self.rng = np.random.default_rng([seed, 0xA6E7])
-        self.p_switch = 1.0 / mean_hold
-        self.mode = "right"
-        self.mode_left = 0
-        self.action = 2
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng([seed, 0xA6E8])
+        # left a little more often: episodes that start at a level's left end must go right
+        self.direction = 1 if self.rng.random() < LEFT_BIAS else -1
+        self.mode_left = int(self.rng.geometric(1 / 40))
+        self.intent = "run_fwd"
         self.hold = 0
-        self.skill = float(self.rng.uniform(0.75, 0.97))  # chance a reflex jump fires
+        self.skill = float(self.rng.uniform(0.8, 0.98))  # chance a reflex jump fires
 
     def _danger_ahead(self, game: Game, direction: int) -> bool:
+        """A pit, spikes, a wall/step up or an enemy within about one tile in ``direction``."""
         if direction == 0 or not game.alive:
             return False
         lvl = game.level
-        x = game.x
-        front = (x + (8 if direction > 0 else -1)) // TILE
-        for k in range(0, 3):
+        front = (game.x + (PW if direction > 0 else -1)) // TILE
+        feet_row = (game.y // 16 + 8) // TILE
+        for k in range(2):
             col = front + direction * k
             if col < 0 or col >= lvl.cols:
                 return False
-            if lvl.ground_top(col) is None:
-                return True  # pit
             top = lvl.ground_top(col)
-            if game.spikes[:, col].any():
-                return True
-            feet_row = (game.y // 16 + 8) // TILE
-            if top is not None and top < feet_row and k <= 1:
+            if top is None or game.spikes[:, col].any():
+                return k == 0 or (game.x % TILE == 0)  # jump at the last tile edge
+            if top < feet_row and k == 0:
                 return True  # wall / step up
         for e in game.enemies:
-            if e.alive and 0 < (e.x - game.x) * direction < 3 * TILE and abs(e.y - game.y // 16) < TILE:
+            if e.alive and 0 < (e.x - game.x) * direction < 2 * TILE and abs(e.y - game.y // 16) < TILE:
                 return True
         return False
 
+    def _pick_intent(self, game: Game) -> None:
+        intent = INTENTS[int(self.rng.choice(len(INTENTS), p=INTENT_P))]
+        self.intent = intent
+        self.hold = int(self.rng.geometric(1.0 / _MEAN_HOLD[intent]))
+
     def act(self, game: Game) -> int:
-        if self.mode_left <= 0:
-            self.mode = _MODES[int(self.rng.choice(3, p=_MODE_P))]
-            self.mode_left = int(self.rng.geometric(1 / 20))
         self.mode_left -= 1
+        if self.mode_left <= 0:
+            self.direction = 1 if self.rng.random() < LEFT_BIAS else -1
+            self.mode_left = int(self.rng.geometric(1 / 40))
+        # the far walls of the level: turn around
+        if game.x <= TILE:
+            self.direction, self.mode_left = 1, 40
+        if game.x >= game.level.width_units - 3 * TILE:
+            self.direction, self.mode_left = -1, 40
         self.hold -= 1
-        if self.hold <= 0 or self.rng.random() < 0.05:
-            self.action = int(self.rng.choice(len(ACTIONS), p=_MODE_PROBS[self.mode]))
-            self.hold = int(self.rng.geometric(self.p_switch))
-        direction = (0, -1, 1, 0, -1, 1)[self.action]
-        if (game.alive and game.on_ground() and self._danger_ahead(game, direction)
-                and self.rng.random() < self.skill):
-            self.action = 5 if direction > 0 else 4
-            self.hold = int(self.rng.integers(2, 6))
-        # the far wall of the level: turn around
-        if game.x <= 0 and direction < 0:
-            self.mode, self.mode_left = "right", 20
-        if game.x >= game.level.width_units - 2 * TILE and direction > 0:
-            self.mode, self.mode_left = "left", 20
-        return self.action
-
-
+        if self.hold <= 0:
+            self._pick_intent(game)
+        action = _intent_action(self.intent, self.direction)
+        if action in (LEFT, RIGHT):
+            step = -1 if action == LEFT else 1
+            if game.on_ground() and self._danger_ahead(game, step) and self.rng.random() < self.skill:
+                return LEFT_JUMP if step < 0 else RIGHT_JUMP  # one frame: the jump fires on the press
+        return action

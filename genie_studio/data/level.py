@@ -60,9 +60,9 @@ def generate_level(seed: int, width_tiles: int | None = None) -> Level:
     end = cols - 10
     while c < end:
         kind = rng.choice(["flat", "gap", "stairs", "platforms", "spikes", "enemy", "step"],
-                          p=[0.18, 0.17, 0.12, 0.15, 0.13, 0.15, 0.10])
+                          p=[0.28, 0.14, 0.09, 0.14, 0.12, 0.15, 0.08])
         if kind == "flat" or kind == "enemy":
-            n = int(rng.integers(4, 10))
+            n = int(rng.integers(5, 14))  # long flat runs: plain running without a hop
             for k in range(n):
                 if c + k < end:
                     fill(c + k, h)

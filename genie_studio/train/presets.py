@@ -1,6 +1,7 @@
 """Training presets: architecture and optimisation settings per component.
 
-``tiny`` is sized for a 2-core CPU (bf16 autocast), all three components in about an hour and a half;
+``tiny`` is sized for a 2-core CPU (bf16 autocast), all three components in about two hours; its
+tokenizer is the shift-equivariant conv VQ-VAE (world/conv_tokenizer.py);
 ``small`` and ``base`` are for a GPU. Image size comes from the dataset's manifest.
 """
 
@@ -11,9 +12,9 @@ import copy
 PRESETS: dict[str, dict[str, dict]] = {
     "tiny": {
         "tokenizer": {
-            "arch": {"patch": 4, "dim": 128, "enc_depth": 2, "dec_depth": 4, "heads": 4, "codebook": 512,
-                     "latent": 32, "temporal": False},
-            "batch": 24, "clip_len": 1, "steps": 2400, "lr": 1e-3, "warmup": 100, "reset_every": 100,
+            "arch": {"arch": "conv", "conv_width": 32, "patch": 4, "codebook": 512, "latent": 32,
+                     "temporal": False},
+            "batch": 32, "clip_len": 1, "steps": 1800, "lr": 1e-3, "warmup": 100, "reset_every": 100,
         },
         "lam": {
             "arch": {"patch": 8, "dim": 128, "enc_depth": 3, "dec_depth": 4, "heads": 4, "num_actions": 8,
@@ -21,7 +22,7 @@ PRESETS: dict[str, dict[str, dict]] = {
             "batch": 16, "clip_len": 4, "steps": 1500, "lr": 6e-4, "warmup": 100, "reset_every": 50,
         },
         "dynamics": {
-            "arch": {"dim": 192, "depth": 4, "heads": 6, "context": 8, "action_add": True},
+            "arch": {"dim": 192, "depth": 4, "heads": 6, "context": 8, "action_add": True, "context_noise": 0.1},
             "batch": 4, "clip_len": 8, "steps": 3000, "lr": 6e-4, "warmup": 150,
         },
     },

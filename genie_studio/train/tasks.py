@@ -13,7 +13,7 @@ from genie_studio.world.config import DynamicsConfig, LAMConfig, TokenizerConfig
 from genie_studio.world.dynamics import Dynamics
 from genie_studio.world.lam import LatentActionModel
 from genie_studio.world.quantize import VectorQuantizer
-from genie_studio.world.tokenizer import Tokenizer
+from genie_studio.world.tokenizer import make_tokenizer
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Task:
 
 def build_task(component: str, arch: dict, image_size: tuple[int, int], out: Path, device) -> Task:
     if component == "tokenizer":
-        return Task(Tokenizer(TokenizerConfig(image_size=image_size, **arch)), None, {})
+        return Task(make_tokenizer(TokenizerConfig(image_size=image_size, **arch)), None, {})
     if component == "lam":
         return Task(LatentActionModel(LAMConfig(image_size=image_size, **arch)), None, {})
     if component == "dynamics":

@@ -20,12 +20,12 @@ from genie_studio.fsutil import atomic_write_json, read_versioned_json
 from genie_studio.world.config import ConfigError, DynamicsConfig, LAMConfig, TokenizerConfig
 from genie_studio.world.dynamics import Dynamics
 from genie_studio.world.lam import LatentActionModel
-from genie_studio.world.tokenizer import Tokenizer
+from genie_studio.world.tokenizer import Tokenizer, make_tokenizer
 
 FORMAT = "genie-studio-model"
 VERSION = 1
 COMPONENTS = {
-    "tokenizer": (TokenizerConfig, Tokenizer),
+    "tokenizer": (TokenizerConfig, make_tokenizer),
     "lam": (LAMConfig, LatentActionModel),
     "dynamics": (DynamicsConfig, Dynamics),
 }

@@ -40,6 +40,8 @@ class TokenizerConfig(_Config):
     codebook: int = 512
     latent: int = 32
     temporal: bool = True
+    arch: str = "vit"  # "vit" (ST-ViViT VQ-VAE) or "conv" (shift-equivariant conv VQ-VAE, single frames)
+    conv_width: int = 64  # channels of the conv tokenizer's first stage
 
     @property
     def tokens_hw(self) -> tuple[int, int]:
@@ -72,3 +74,4 @@ class DynamicsConfig(_Config):
     heads: int = 8
     context: int = 8  # frames seen in training; play slides a window of this many frames
     action_add: bool = False  # also add the action embedding to every token of its frame
+    context_noise: float = 0.0  # training only: up to this share of clean context tokens is resampled

@@ -11,7 +11,8 @@ the action into every token's first layer.
 Training masks tokens with Genie's schedule: a frame's mask rate is drawn from U(0.5, 1). The first
 frame is never masked, and each later frame is left clean with probability ``clean_prob``: at play
 time the context is always clean, and FINDINGS ("Rollouts stall") names more clean-context training
-as a cure for rollouts that freeze.
+as a cure for rollouts that freeze. With ``context_noise`` some tokens of the clean frames are
+replaced by random codes (the loss still asks for the true tokens of the masked ones).
 """
 
 from __future__ import annotations
@@ -68,7 +69,16 @@ class Dynamics(nn.Module):
         rate[:, 0] = 0.0
         rate[:, -1] = rate[:, -1].clamp_min(0.5)  # at least one frame to predict
         mask = rand(B, T, S) < rate[..., None]
-        logits = self(tokens.masked_fill(mask, self.mask_id), act_in)
+        inputs = tokens.masked_fill(mask, self.mask_id)
+        if self.cfg.context_noise > 0:
+            # Noise on the clean context frames: a share in U(0, context_noise) of their tokens is replaced by
+            # random codes, so that the model learns to repair the small errors its own rollouts feed back
+            # instead of copying them forward (drift), as GameNGen does with noised context frames.
+            share = self.cfg.context_noise * rand(B, T, 1)
+            noisy = (rand(B, T, S) < share) & (rate[..., None] == 0)
+            rnd = (rand(B, T, S) * self.cfg.vocab).long().clamp_max(self.cfg.vocab - 1)
+            inputs = torch.where(noisy, rnd, inputs)
+        logits = self(inputs, act_in)
         target = tokens[mask]
         picked = logits[mask]
         loss = F.cross_entropy(picked.float(), target)

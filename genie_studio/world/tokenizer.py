@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genie_studio.world.config import TokenizerConfig
+from genie_studio.world.config import ConfigError, TokenizerConfig
+from genie_studio.world.conv_tokenizer import ConvTokenizer
 from genie_studio.world.layers import KVCache, STTransformer, init_weights, patchify, unpatchify
 from genie_studio.world.quantize import VectorQuantizer
 
@@ -60,3 +61,12 @@ class Tokenizer(nn.Module):
 
     def new_cache(self) -> tuple[KVCache, KVCache]:
         return KVCache.empty(self.cfg.enc_depth), KVCache.empty(self.cfg.dec_depth)
+
+
+def make_tokenizer(cfg: TokenizerConfig) -> nn.Module:
+    """The tokenizer that ``cfg.arch`` names: ``vit`` (this module) or ``conv`` (conv_tokenizer)."""
+    if cfg.arch == "conv":
+        return ConvTokenizer(cfg)
+    if cfg.arch != "vit":
+        raise ConfigError(f"TokenizerConfig: unknown arch {cfg.arch!r} (vit or conv)")
+    return Tokenizer(cfg)
