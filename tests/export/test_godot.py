@@ -10,7 +10,7 @@ from genie_studio.export import ExportOptions, builtin_registry
 
 GODOT = shutil.which("godot3-server") or shutil.which("godot3") or shutil.which("godot")
 pytestmark = pytest.mark.skipif(GODOT is None, reason="no Godot 3 engine installed (Debian: apt install godot3-server)")
-ADDON = Path(__file__).resolve().parents[2] / "plugins" / "godot" / "addons"
+ADDON = Path(__file__).resolve().parents[2] / "plugins" / "godot" / "godot3" / "addons"
 
 CHECK = """extends SceneTree
 func _init():
@@ -20,7 +20,8 @@ func _init():
 \telse:
 \t\tvar t = sf.get_frame("%s", 0)
 \t\tprint("RESULT ", sf.get_frame_count("%s"), " ", sf.get_animation_speed("%s"), " ",
-\t\t\tt.get_width(), "x", t.get_height(), " ", sf.get_animation_loop("%s"))
+\t\t\tt.get_width(), "x", t.get_height(), " ", sf.get_animation_loop("%s"), " filter=",
+\t\t\t(t.flags & Texture.FLAG_FILTER) != 0)
 \tquit()
 """
 
@@ -54,11 +55,12 @@ def test_godot3_spriteframes_load(frames, tmp_path):
     project = make_project(tmp_path / "proj", addon=False)
     builtin_registry().get("godot3").export(frames, project / "anim" / "walk.tres",
                                             ExportOptions(name="walk", fps=10, scale=2, loop=False))
-    assert load_result(project, "res://anim/walk.tres", "walk") == ["12", "10", "40x32", "False"]
+    assert load_result(project, "res://anim/walk.tres", "walk") == ["12", "10", "40x32", "False", "filter=False"]
 
 
 def test_addon_imports_genieanim_as_spriteframes(recording, tmp_path):
     project = make_project(tmp_path / "proj", addon=True)
     builtin_registry().get("genieanim").export(recording, project / "clips" / "run.genieanim",
                                                ExportOptions(name="run", scale=3, frames=(2, 9)))
-    assert load_result(project, "res://clips/run.genieanim", "run") == ["7", "10", "60x48", "True"]
+    # filter=False: nearest, crisp pixels
+    assert load_result(project, "res://clips/run.genieanim", "run") == ["7", "10", "60x48", "True", "filter=False"]

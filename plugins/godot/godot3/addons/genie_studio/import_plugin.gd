@@ -3,7 +3,7 @@ extends EditorImportPlugin
 # Imports a Genie Studio .genieanim file (Aseprite-format JSON, hash form, next to its sprite sheet PNG;
 # made by `genie-studio export REC --format genieanim --out NAME.genieanim`) as a SpriteFrames resource:
 # one animation per frameTag, one AtlasTexture per frame, speed from the frame durations.
-# Written for Godot 3 (tested with godot3-server 3.2).
+# Written for Godot 3 (tested with godot3-server 3.2). Frames are unfiltered (nearest) unless the "filter" option is on.
 
 enum Loop { FROM_FILE, LOOP, ONCE }
 
