@@ -68,6 +68,14 @@ def ensure_token_file(path) -> tuple[str, bool]:
     return token, True
 
 
+def bearer_token(headers) -> str | None:
+    """The token in an ``Authorization: Bearer TOKEN`` request header, or None."""
+    value = headers.get("Authorization") if headers is not None else None
+    if not value or not value[:7].lower() == "bearer ":
+        return None
+    return value[7:].strip()
+
+
 def token_file_is_private(path) -> bool:
     """False when group or others can read the token file (POSIX only; always True elsewhere)."""
     if os.name != "posix":
@@ -76,9 +84,12 @@ def token_file_is_private(path) -> bool:
 
 
 def check_token(expected: str | None, given) -> bool:
-    """Constant-time comparison; a server without a token accepts anyone (loopback only)."""
+    """Constant-time comparison; a server without a token accepts anyone (loopback only). An empty
+    expected token matches nothing: it is a misconfiguration, not "no token"."""
     if expected is None:
         return True
+    if not expected:
+        return False
     if not isinstance(given, str):
         given = ""
     return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8", "replace"))

@@ -11,7 +11,7 @@ import itertools
 import ssl
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from genie_studio import __version__
 from genie_studio.remote.protocol import VERSION, ProtocolError, RemoteError, dumps, pack, parse
@@ -46,11 +46,18 @@ class WorldConnection:
         """Connect and say hello; raises :class:`RemoteError` (``auth_failed``, ``version_mismatch``,
         ``connection_lost`` when nothing listens there)."""
         try:
+            # the token goes in the upgrade too: the server then lets this connection past its cap on
+            # connections still waiting for hello (docs/security.md)
+            auth = {"Authorization": f"Bearer {token}"} if token else None
             ws = await connect(url, ssl=client_ssl(url, cafile), compression=None, max_size=max_size,
                                proxy=None, open_timeout=timeout, ping_interval=20, ping_timeout=20,
-                               user_agent_header=f"genie-studio/{__version__}")
+                               user_agent_header=f"genie-studio/{__version__}", additional_headers=auth)
         except InvalidURI as e:
             raise ValueError(f"not a world server URL: {url!r} (use ws://HOST:PORT or wss://HOST:PORT)") from e
+        except InvalidStatus as e:
+            if e.response.status_code == 401:
+                raise RemoteError("auth_failed", f"{url} refused the token (HTTP 401)") from None
+            raise ConnectionLost(f"the world server at {url} refused the connection: {e}") from None
         except (OSError, TimeoutError, InvalidHandshake) as e:
             raise ConnectionLost(f"cannot reach the world server at {url}: {e}") from None
         conn = cls(ws)

@@ -7,6 +7,7 @@ replies with a text message or a binary frame message.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from genie_studio.config import DEFAULT_MASKGIT_STEPS
@@ -96,14 +97,19 @@ class Handlers:
             session = eng.new_session(model, seed, steps, temperature)
             frame = await eng.run(session.reset, bytes(payload))
             for i in range(0, len(replay), REPLAY_CHUNK):
-                await eng.run(self._replay_chunk, session, replay[i:i + REPLAY_CHUNK])
+                chunk = replay[i:i + REPLAY_CHUNK]
+                wait = conn.bucket.reserve(len(chunk))  # replayed steps count against the step rate
+                if wait:
+                    await asyncio.sleep(wait)
+                await eng.run(self._replay_chunk, session, chunk)
             session.steps, session.temperature = steps, temperature
             frame = session.frame
         finally:
             conn.opening -= 1
         sid, resume = srv.new_ids()
         hosted = Hosted(sid, resume, model, session, encoding, version=len(replay))
-        srv.add(conn, hosted)
+        if not srv.add(conn, hosted):
+            raise ProtocolError("unknown_session", "the connection closed while the session was opening")
         jsonlog.log("session_opened", client=conn.cid, session=sid, model=model, seed=seed, replayed=len(replay))
         return self._opened(hosted, rid, encode_frame(frame, encoding))
 
@@ -207,6 +213,8 @@ class Handlers:
         async with hosted.lock:  # waits for the old connection's step in flight, if any
             if srv.by_resume.get(token) is not hosted:
                 raise ProtocolError("unknown_session", "the session was closed meanwhile")
+            if conn.closed:
+                raise ProtocolError("unknown_session", "the connection closed while resuming")
             if hosted.owner is not None and hosted.owner is not conn:
                 hosted.owner.sessions.pop(hosted.sid, None)
             srv.add(conn, hosted)

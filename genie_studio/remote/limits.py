@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from genie_studio.remote.protocol import DEFAULT_ENCODING
+from genie_studio.remote.auth import MIN_TOKEN
+from genie_studio.remote.protocol import DEFAULT_ENCODING, MAX_HEADER
 
 
 @dataclass
@@ -17,7 +18,10 @@ class ServerConfig:
     tls_key: str | None = None
     max_sessions: int = 64  # open + detached (awaiting resume) sessions, whole server
     max_sessions_per_client: int = 8  # per connection
-    max_connections: int = 128
+    max_connections: int = 128  # every connection, before and after hello
+    max_unauthenticated: int = 16  # connections still waiting for hello (see docs/security.md)
+    hello_max_message: int = MAX_HEADER + 1024  # bytes a message may have until hello succeeds
+    allowed_origins: tuple[str, ...] = ()  # browser Origin values let in (requests without Origin always are)
     max_message: int = 8 * 1024 * 1024  # bytes; bigger messages close the connection (1009)
     max_prompt: int = 4 * 1024 * 1024  # bytes of prompt image in an open request
     max_replay: int = 4096  # steps replayed in one open
@@ -31,6 +35,11 @@ class ServerConfig:
     max_batch: int = 64
     default_encoding: str = DEFAULT_ENCODING
     max_steps: int = 32  # MaskGIT steps knob upper bound
+
+    def __post_init__(self):
+        if self.token is not None and (not isinstance(self.token, str) or len(self.token.strip()) < MIN_TOKEN):
+            raise ValueError(f"a server token must be at least {MIN_TOKEN} characters (None: no token, "
+                             f"loopback only)")
 
     def public_limits(self) -> dict:
         return {"max_sessions_per_client": self.max_sessions_per_client, "max_message": self.max_message,
@@ -54,3 +63,12 @@ class TokenBucket:
             self.tokens -= n
             return 0.0
         return (n - self.tokens) / self.rate if self.rate > 0 else float("inf")
+
+    def reserve(self, n: float) -> float:
+        """Take ``n`` tokens even into debt; returns the seconds until the debt is paid (0 if none)."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate) - n
+        self.t = now
+        if self.tokens >= 0:
+            return 0.0
+        return -self.tokens / self.rate if self.rate > 0 else float("inf")

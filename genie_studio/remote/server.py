@@ -2,7 +2,9 @@
 
 One :class:`WorldServer` runs on an asyncio loop. Each connection must start with ``hello``
 (protocol version + token); after that its requests run as tasks, so steps from all connections
-meet in the :class:`~genie_studio.remote.engine.StepBatcher`. A session belongs to its
+meet in the :class:`~genie_studio.remote.engine.StepBatcher`. Before hello a connection is cheap to
+refuse: the HTTP upgrade checks the browser ``Origin``, the connection caps and an optional
+``Authorization: Bearer`` token, and messages are limited to ``hello_max_message`` bytes. A session belongs to its
 connection; when the connection drops, the session waits ``resume_grace`` seconds for a ``resume``
 with its resume token, then it is freed. Message formats: docs/protocol.md.
 """
@@ -10,6 +12,7 @@ with its resume token, then it is freed. Message formats: docs/protocol.md.
 from __future__ import annotations
 
 import asyncio
+import http
 import itertools
 import logging
 import secrets
@@ -21,7 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from genie_studio import __version__
 from genie_studio.remote import jsonlog
-from genie_studio.remote.auth import check_token, is_loopback
+from genie_studio.remote.auth import bearer_token, check_token, is_loopback
 from genie_studio.remote.engine import Engine, Hosted, StepBatcher
 from genie_studio.remote.handlers import Handlers
 from genie_studio.remote.limits import ServerConfig, TokenBucket
@@ -35,11 +38,12 @@ class Conn:
 
     def __init__(self, ws, cid: int, cfg: ServerConfig):
         self.ws, self.cid = ws, cid
-        self.peer = f"{ws.remote_address[0]}:{ws.remote_address[1]}" if ws.remote_address else "?"
+        self.peer = _peer(ws)
         self.sessions: dict[str, Hosted] = {}
         self.bucket = TokenBucket(cfg.step_rate, cfg.step_burst)
         self.tasks: set[asyncio.Task] = set()
         self.opening = 0
+        self.closed = False  # set when the connection ends; sessions are never added to a closed one
 
     async def send(self, message) -> None:
         try:
@@ -56,7 +60,9 @@ class WorldServer:
                              f"could use this machine; pass a token file (or listen on 127.0.0.1)")
         self.sessions: dict[str, Hosted] = {}
         self.by_resume: dict[str, Hosted] = {}
-        self.conns: set[Conn] = set()
+        self.conns: set[Conn] = set()  # past hello
+        self.live: set[Conn] = set()  # every connection past the HTTP upgrade
+        self.pending: set[Conn] = set()  # connections that have not authenticated yet
         self.handlers = Handlers(self)
         self.closing = False
         self.port: int | None = None
@@ -64,7 +70,7 @@ class WorldServer:
         self._server = None
         self._bg: list[asyncio.Task] = []
         self.batcher: StepBatcher | None = None
-        self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0}
+        self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0, "refused": 0}
 
     # ---- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -78,9 +84,11 @@ class WorldServer:
             tls.load_cert_chain(cfg.tls_cert, cfg.tls_key)
         self.batcher = StepBatcher(self.engine, cfg.batch_window_ms, cfg.max_batch)
         self.batcher.start()
-        self._server = await serve(self._handle, cfg.host, cfg.port, ssl=tls, max_size=cfg.max_message,
+        self._server = await serve(self._handle, cfg.host, cfg.port, ssl=tls, max_size=cfg.hello_max_message,
                                    compression=None, max_queue=cfg.max_inflight, ping_interval=20,
-                                   ping_timeout=20, server_header=f"genie-studio/{__version__}")
+                                   ping_timeout=20, server_header=f"genie-studio/{__version__}",
+                                   origins=[None, *cfg.allowed_origins], process_request=self._upgrade,
+                                   open_timeout=cfg.hello_timeout)
         self.port = self._server.sockets[0].getsockname()[1]
         self._bg.append(asyncio.get_running_loop().create_task(self._sweep(), name="session-sweeper"))
         scheme = "wss" if tls else "ws"
@@ -109,7 +117,8 @@ class WorldServer:
     def stats(self) -> dict:
         b = self.batcher
         detached = sum(1 for h in self.sessions.values() if h.owner is None)
-        return {"connections": len(self.conns), "sessions": len(self.sessions), "detached": detached,
+        return {"connections": len(self.conns), "unauthenticated": len(self.pending),
+                "sessions": len(self.sessions), "detached": detached,
                 "steps": b.steps if b else 0, "batches": b.batches if b else 0,
                 "mean_batch": round(b.steps / b.batches, 2) if b and b.batches else 0.0, **self.counters}
 
@@ -123,16 +132,27 @@ class WorldServer:
                 self.drop(h)
                 self.counters["expired"] += 1
                 log("session_expired", session=h.sid)
+            ended = [h for h in self.sessions.values() if h.owner is not None and h.owner.closed
+                     and h.owner not in self.live]
+            for h in ended:  # owned by a connection that ended without detaching it: nobody can resume it
+                self.drop(h)
+                self.counters["expired"] += 1
+                log("session_expired", session=h.sid)
             if now - last_stats >= 60:
                 last_stats = now
                 log("stats", **self.stats())
 
     # ---- sessions ---------------------------------------------------------------------------------
-    def add(self, conn: Conn, hosted: Hosted) -> None:
+    def add(self, conn: Conn, hosted: Hosted) -> bool:
+        """Register ``hosted`` as ``conn``'s; False (and nothing registered) when the connection has
+        ended meanwhile, since its client never learns the resume token."""
+        if conn.closed:
+            return False
         hosted.owner, hosted.expires = conn, None
         self.sessions[hosted.sid] = hosted
         self.by_resume[hosted.resume] = hosted
         conn.sessions[hosted.sid] = hosted
+        return True
 
     def drop(self, hosted: Hosted) -> None:
         self.sessions.pop(hosted.sid, None)
@@ -157,17 +177,54 @@ class WorldServer:
         conn.sessions.clear()
 
     # ---- connections ------------------------------------------------------------------------------
+    def _upgrade(self, ws, request):
+        """The HTTP upgrade (websockets' ``process_request``): refuse cheaply, before any WebSocket
+        state exists, when the server is full or a bearer token in the request is wrong."""
+        cfg = self.cfg
+        given = bearer_token(request.headers)
+        if given is not None and cfg.token is not None and not check_token(cfg.token, given):
+            self.counters["auth_failed"] += 1
+            log("auth_failed", level=logging.WARNING, peer=_peer(ws), stage="upgrade")
+            return ws.respond(http.HTTPStatus.UNAUTHORIZED, "wrong token\n")
+        if self.closing:
+            return ws.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "the server is stopping\n")
+        full = len(self.live) >= cfg.max_connections or (
+            not self._preauthenticated(request) and len(self.pending) >= cfg.max_unauthenticated)
+        if full:
+            self.counters["refused"] += 1
+            return ws.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "too many connections; try again later\n")
+        return None
+
+    def _preauthenticated(self, request) -> bool:
+        """No token to check, or the right one in ``Authorization: Bearer`` during the upgrade."""
+        return self.cfg.token is None or check_token(self.cfg.token, bearer_token(request.headers) or "")
+
     async def _handle(self, ws) -> None:
         cfg = self.cfg
         conn = Conn(ws, next(self._ids), cfg)
-        if self.closing or len(self.conns) >= cfg.max_connections:
+        if self.closing or len(self.live) >= cfg.max_connections:
             code = "shutting_down" if self.closing else "session_limit"
             await conn.send(dumps(error(code, "the server is stopping" if self.closing else
                                         f"the server has {cfg.max_connections} connections already")))
             await ws.close(1013, "try again later")
             return
-        if not await self._hello(conn):
+        self.live.add(conn)
+        try:
+            await self._serve_conn(conn)
+        finally:
+            self.live.discard(conn)
+
+    async def _serve_conn(self, conn: Conn) -> None:
+        ws, cfg = conn.ws, self.cfg
+        if not self._preauthenticated(ws.request):
+            self.pending.add(conn)
+        try:
+            ok = await self._hello(conn)
+        finally:
+            self.pending.discard(conn)
+        if not ok:
             return
+        ws.protocol.max_message_size = cfg.max_message  # the full limit only after hello
         self.conns.add(conn)
         self.counters["connections_total"] += 1
         log("connected", client=conn.cid, peer=conn.peer)
@@ -180,13 +237,16 @@ class WorldServer:
                     await ws.close(1000, "idle")
                     log("idle_closed", client=conn.cid)
                     break
-                self._dispatch(conn, message)
+                await self._dispatch(conn, message)
         except ConnectionClosed:
             pass
         finally:
+            conn.closed = True
             self.conns.discard(conn)
+            for t in list(conn.tasks):  # nobody will read the replies: stop the work (a replay, say)
+                t.cancel()
             if conn.tasks:
-                await asyncio.wait(list(conn.tasks), timeout=30)
+                await asyncio.wait(list(conn.tasks), timeout=10)
             self._detach_all(conn)
             log("disconnected", client=conn.cid, code=ws.close_code)
 
@@ -201,7 +261,7 @@ class WorldServer:
             if msg.get("version") != VERSION:
                 raise ProtocolError("version_mismatch", f"this server speaks protocol version {VERSION}, "
                                                         f"not {msg.get('version')!r}; update the older side")
-            if not check_token(cfg.token, msg.get("token")):
+            if not check_token(cfg.token, msg.get("token")) and not self._preauthenticated(ws.request):
                 self.counters["auth_failed"] += 1
                 log("auth_failed", level=logging.WARNING, peer=conn.peer)
                 raise ProtocolError("auth_failed", "wrong or missing token")
@@ -222,21 +282,29 @@ class WorldServer:
                                "default_encoding": cfg.default_encoding}))
         return True
 
-    def _dispatch(self, conn: Conn, message) -> None:
+    async def _dispatch(self, conn: Conn, message) -> None:
+        """Start a request as a task, or answer it at once. Immediate answers are awaited here, so a
+        client that sends without reading stalls its own connection (TCP backpressure) instead of
+        piling replies up in the server."""
         try:
             msg, payload = parse(message)
         except ProtocolError as e:
             self.counters["errors"] += 1
-            asyncio.ensure_future(conn.send(dumps(error(e.code, e.message))))
+            await conn.send(dumps(error(e.code, e.message)))
             return
         rid = request_id(msg)
         if self.closing:
-            asyncio.ensure_future(conn.send(dumps(error("shutting_down", "the server is stopping", rid))))
+            await conn.send(dumps(error("shutting_down", "the server is stopping", rid)))
             return
         if len(conn.tasks) >= self.cfg.max_inflight:
-            asyncio.ensure_future(conn.send(dumps(error("busy", f"over {self.cfg.max_inflight} requests in "
-                                                                "flight; wait for replies", rid))))
+            await conn.send(dumps(error("busy", f"over {self.cfg.max_inflight} requests in flight; wait for "
+                                                "replies", rid)))
             return
         task = asyncio.ensure_future(self.handlers.run(conn, msg, payload, rid))
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
+
+
+def _peer(ws) -> str:
+    addr = ws.remote_address
+    return f"{addr[0]}:{addr[1]}" if addr else "?"
