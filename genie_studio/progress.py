@@ -1,56 +1,29 @@
-"""A tiny stdlib progress bar on stderr: live on a terminal, one final line otherwise."""
+"""Progress bars for long work, by tqdm: on stderr, live on a terminal, silent when stderr is not one.
+
+Every long job (training, data generation and import, play, record, export) makes its bar here, so
+they look alike and follow the same rules: a bar never writes to stdout (where ``--json`` goes),
+commands pass ``enabled=False`` under ``--json``, and a resumed job passes ``initial`` so that the
+rate and the ETA count only the work done in this run. The editor shows the same text with
+``describe`` (tqdm's own meter) next to its progress bars.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
+
+from tqdm import tqdm
 
 
-class Progress:
-    def __init__(
-        self, total: int | None, desc: str = "", stream=None, enabled: bool = True, unit: str = "it"
-    ):
-        self.total, self.desc, self.unit = total, desc, unit
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled
-        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.n = 0
-        self.start = time.monotonic()
-        self._last = 0.0
-        self._closed = False
+def progress_bar(total: int | None, desc: str = "", *, unit: str = "it", enabled: bool = True, initial: int = 0,
+                 file=None) -> tqdm:
+    """A tqdm bar on ``file`` (stderr); disabled unless ``enabled`` and ``file`` is a terminal."""
+    stream = sys.stderr if file is None else file
+    live = enabled and hasattr(stream, "isatty") and stream.isatty()
+    return tqdm(total=total, desc=desc, unit=unit, initial=initial, file=stream, disable=not live,
+                dynamic_ncols=True, mininterval=0.2, smoothing=0.1)
 
-    def _line(self) -> str:
-        dt = max(time.monotonic() - self.start, 1e-9)
-        rate = self.n / dt
-        if self.total:
-            frac = min(self.n / self.total, 1.0)
-            bar = "#" * int(frac * 24)
-            eta = (self.total - self.n) / rate if rate > 0 else 0.0
-            return (
-                f"{self.desc} [{bar:<24}] {self.n}/{self.total} {frac:4.0%} "
-                f"{rate:.1f} {self.unit}/s eta {eta:.0f}s"
-            )
-        return f"{self.desc} {self.n} {self.unit} {rate:.1f} {self.unit}/s"
 
-    def update(self, n: int = 1) -> None:
-        self.n += n
-        now = time.monotonic()
-        if self.tty and (now - self._last > 0.1 or (self.total and self.n >= self.total)):
-            self._last = now
-            self.stream.write("\r" + self._line())
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self._closed or not self.enabled:
-            return
-        self._closed = True
-        self.stream.write(
-            ("\r" if self.tty else "") + self._line() + f" ({time.monotonic() - self.start:.1f}s)\n"
-        )
-        self.stream.flush()
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+def describe(n: int, total: int | None, elapsed: float, unit: str = "it", initial: int = 0) -> str:
+    """The bar's text without the bar: ``12/48 [00:03<00:09, 3.95frames/s]`` (for the editor)."""
+    return tqdm.format_meter(n, total, elapsed, unit=unit, initial=initial,
+                             bar_format="{n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")

@@ -16,8 +16,12 @@ def add_arguments(p):
     g.add_argument("--resolution", default="64", help="H (square) or HxW, e.g. 64, 128, 64x112")
     g.add_argument("--episode-len", type=int, default=64, help="frames per episode")
     g.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
-    i = sub.add_parser("import", help="import gameplay footage (MP4/WebM/GIF/PNG folders)")
-    i.add_argument("inputs", nargs="+")
+    i = sub.add_parser("import", help="import gameplay footage: videos, image sequences, folders of them",
+                       description="Import footage into a clip dataset. A folder is walked: every video in it "
+                                   "(mp4, webm, mkv, mov, gif) and every folder of images (an image sequence) "
+                                   "becomes one episode; other files are listed as skipped. Exit status 3 when "
+                                   "a video or sequence could not be read.")
+    i.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
     i.add_argument("--out", required=True)
     i.add_argument("--resolution", default="64", help="H (square) or HxW")
     i.add_argument("--fps", type=float, default=15.0)
@@ -112,13 +116,10 @@ def run(args) -> int:
             raise CommandError(str(e)) from None
         for path, reason in rep.skipped:
             print(f"skipped {path}: {reason}", file=sys.stderr)
-        print(
-            f"imported {len(rep.imported)} of {len(args.inputs)} inputs ({rep.frames} frames) into {rep.path}"
-        )
-        if rep.skipped:
-            print(f"genie-studio data import: {len(rep.skipped)} input(s) skipped", file=sys.stderr)
-            return 3
-        return 0
+        failed = [s for s in rep.skipped if s[1].startswith("cannot read")]
+        print(f"imported {len(rep.imported)} videos and image sequences ({rep.frames} frames) into {rep.path}; "
+              f"skipped {len(rep.skipped)} files ({len(failed)} unreadable)")
+        return 3 if failed or not rep.imported else 0
     if cmd == "info":
         try:
             summary = info(args.dir)

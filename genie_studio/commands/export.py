@@ -39,7 +39,7 @@ def _value(v: str):
 def run(args) -> int:
     from genie_studio.cli import CommandError
     from genie_studio.export import ExportError, ExportOptions, default_registry, parse_range
-    from genie_studio.progress import Progress
+    from genie_studio.progress import progress_bar
     from genie_studio.recording import Recording, RecordingError
 
     registry = default_registry()
@@ -68,14 +68,13 @@ def run(args) -> int:
         options = ExportOptions(frames=parse_range(args.frames), fps=args.fps, scale=args.scale,
                                 loop=not args.no_loop, name=args.name, audio=not args.no_audio,
                                 overwrite=args.overwrite, extra=extra)
-        bar = Progress(None, f"export {exporter.name}", enabled=not args.json, unit="frames")
+        with progress_bar(None, f"export {exporter.name}", enabled=not args.json, unit="frame") as bar:
 
-        def progress(done, total):
-            bar.total = total
-            bar.update(done - bar.n)
+            def progress(done, total):
+                bar.total = total
+                bar.update(done - bar.n)
 
-        written = exporter.export(rec, args.out, options, progress=progress)
-        bar.close()
+            written = exporter.export(rec, args.out, options, progress=progress)
     except (RecordingError, ExportError) as e:
         raise CommandError(str(e)) from None
     if args.json:

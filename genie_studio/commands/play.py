@@ -71,9 +71,9 @@ def run(args):
             return run_player(session, fps=args.fps, prompt=args.prompt)
         actions = parse_spec(args.actions, session.labels)
         frames = [first]
-        from genie_studio.progress import Progress
+        from genie_studio.progress import progress_bar
 
-        with Progress(len(actions), "play", unit="frame") as bar:
+        with progress_bar(len(actions), "play", unit="frame") as bar:
             for a in actions:
                 frames.append(session.step(a))
                 bar.update(1)

@@ -27,7 +27,7 @@ def add_arguments(p):
 def run(args) -> int:
     from genie_studio.cli import CommandError
     from genie_studio.config import load_settings
-    from genie_studio.progress import Progress
+    from genie_studio.progress import progress_bar
     from genie_studio.recording import Recorder, RecordingError
     from genie_studio.registry import resolve_model
     from genie_studio.session.actions import ActionError, parse_spec
@@ -49,7 +49,7 @@ def run(args) -> int:
     except (BundleError, ActionError, PromptError, RecordingError, ValueError) as e:
         raise CommandError(str(e)) from None
     try:
-        with Progress(len(actions), "recording", enabled=not args.json, unit="frames") as bar:
+        with progress_bar(len(actions), "recording", enabled=not args.json, unit="frame") as bar:
             for a in actions:
                 rec.step(a, inputs=[{"source": "spec", "action": session.labels[a]}])
                 bar.update()

@@ -39,9 +39,9 @@ def generate_dataset(out, episodes: int, styles=("sketch",), seed: int = 0, reso
     h, w = resolve_resolution(resolution)
     jobs = [(episode_seed(seed, i), styles[i % len(styles)], (h, w), episode_len) for i in range(episodes)]
     writer = DatasetWriter(out, (h, w), labels=True, overwrite=overwrite)
-    from genie_studio.progress import Progress
+    from genie_studio.progress import progress_bar
 
-    with Progress(episodes, "generate", enabled=progress, unit="ep") as bar:
+    with progress_bar(episodes, "generate", enabled=progress, unit="ep") as bar:
         if workers > 1:
             with mp.get_context("spawn").Pool(workers) as pool:
                 for frames, actions, positions in pool.imap(_job, jobs, chunksize=4):

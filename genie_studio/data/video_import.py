@@ -1,8 +1,11 @@
 """Import footage (MP4/WebM/GIF/... via PyAV, folders of PNGs via Pillow) into the clip format.
 
-Each input becomes one unlabelled episode: centre-cropped to the target aspect, box-filtered to the
-target size, subsampled to the target fps (PNG folders are taken as already at that fps).
-Unreadable inputs are reported and skipped; the rest are imported.
+Inputs are files or folders. A folder is walked, as people keep footage: every video inside it
+(``VIDEO_EXTS``: mp4, webm, mkv, mov, gif, ...) and every folder that holds images (an image
+sequence, in file-name order) is one source; other files are reported as skipped, with the reason.
+Each source becomes one unlabelled episode: centre-cropped to the target aspect, box-filtered to the
+target size, subsampled to the target fps (image sequences are taken as already at that fps).
+Unreadable sources are reported and skipped; the rest are imported.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from genie_studio.data.dataset import FPS, DatasetWriter
 from genie_studio.data.render import resolve_resolution
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
+VIDEO_EXTS = {".mp4", ".webm", ".mkv", ".mov", ".gif", ".avi", ".m4v"}
 
 
 @dataclass
@@ -72,15 +76,50 @@ def _read_folder(path: Path, h: int, w: int) -> list[np.ndarray]:
     return out
 
 
+def _hidden(p: Path) -> bool:
+    return p.name.startswith(".")
+
+
+def find_footage(inputs) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The sources the inputs name (videos and image-sequence folders, in order) and the skipped
+    files with their reasons. A file given by name is always a source (its decoder decides)."""
+    sources: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+
+    def walk(folder: Path) -> None:
+        entries = sorted(e for e in folder.iterdir() if not _hidden(e))
+        if any(e.is_file() and e.suffix.lower() in IMAGE_EXTS for e in entries):
+            sources.append(folder)  # an image sequence: its images are its frames
+        for e in entries:
+            if e.is_dir():
+                walk(e)
+            elif e.suffix.lower() in VIDEO_EXTS:
+                sources.append(e)
+            elif e.suffix.lower() not in IMAGE_EXTS:
+                skipped.append((str(e), f"not a video or an image ({e.suffix or 'no extension'})"))
+
+    for src in inputs:
+        p = Path(src)
+        if p.is_dir():
+            before = len(sources)
+            walk(p)
+            if len(sources) == before:
+                skipped.append((str(p), "no videos or images in this folder"))
+        else:
+            sources.append(p)
+    return sources, skipped
+
+
 def import_videos(inputs, out, resolution=(64, 64), fps: float = FPS, progress: bool = True,
                   overwrite: bool = False) -> ImportReport:
     h, w = resolve_resolution(resolution)
     report = ImportReport()
+    sources, report.skipped = find_footage(inputs)
     writer = DatasetWriter(out, (h, w), labels=False, overwrite=overwrite)
-    from genie_studio.progress import Progress
+    from genie_studio.progress import progress_bar
 
-    with Progress(len(inputs), "import", enabled=progress, unit="file") as bar:
-        for src in inputs:
+    with progress_bar(len(sources), "import", enabled=progress, unit="file") as bar:
+        for src in sources:
             p = Path(src)
             try:
                 if not p.exists():

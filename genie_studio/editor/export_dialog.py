@@ -5,6 +5,7 @@ Exports run on a worker thread through the same exporter registry as ``genie-stu
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from genie_studio.editor.qt_image import to_pixmap
 from genie_studio.export import ExportError, ExportOptions, default_registry
+from genie_studio.progress import describe
 from genie_studio.recording import Recording
 
 
@@ -116,6 +118,7 @@ class ExportDialog(QDialog):
         self._frame = 0
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+        self._started = time.monotonic()
         self.result_paths: list[Path] | None = None
         self.error: str | None = None
         self._signals = _Signals()
@@ -191,6 +194,8 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.bar.setValue(0)
+        self.bar.setFormat("%p%")
+        self._started = time.monotonic()
         self.message.setText(f"exporting {exporter.name}…")
         sig = self._signals
 
@@ -215,8 +220,10 @@ class ExportDialog(QDialog):
             self._thread.join(timeout)
 
     def _progress(self, done: int, total: int) -> None:
+        """The command line's tqdm meter as the bar's text: frames, elapsed<remaining, rate."""
         self.bar.setRange(0, total)
         self.bar.setValue(done)
+        self.bar.setFormat(f"%p%  {describe(done, total, time.monotonic() - self._started, 'frames')}")
 
     def _finished(self, paths: list) -> None:
         self.wait(5)  # the worker's last act was to emit this signal

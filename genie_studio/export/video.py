@@ -2,6 +2,9 @@
 
 Frames are timed by their timestamps (time base 1 ms), so a recording with an uneven pace stays in
 sync with its voice-over. Odd frame sizes are padded by one edge pixel (4:2:0 needs even sizes).
+Colours are converted to YUV with the BT.709 matrix (limited range) and tagged BT.709 (primaries,
+transfer, matrix), so players show the colours the game drew; MP4s carry their index up front
+(``+faststart``) so a browser starts playing before the whole file has arrived.
 """
 
 from __future__ import annotations
@@ -36,15 +39,28 @@ def clip_audio(clip: Clip) -> tuple[np.ndarray, int] | None:
     return (samples, rate) if len(samples) else None
 
 
+BT709 = 1  # AVCOL_PRI_BT709 = AVCOL_TRC_BT709 = AVCOL_SPC_BT709
+LIMITED_RANGE = 1  # AVCOL_RANGE_MPEG
+
+
+def _yuv709(frame: np.ndarray) -> av.VideoFrame:
+    """An RGB frame as BT.709 limited-range yuv420p, tagged as such."""
+    vf = av.VideoFrame.from_ndarray(_even(frame), format="rgb24")
+    return vf.reformat(format="yuv420p", src_colorspace="ITU709", dst_colorspace="ITU709",
+                       src_color_range="JPEG", dst_color_range="MPEG", dst_color_trc=BT709,
+                       dst_color_primaries=BT709)
+
+
 class _VideoExporter(BaseExporter):
     vcodec = acodec = ""
     arate: int | None = None
+    container_options: dict[str, str] = {}
     options = {"crf": "quality, lower is better (default 18)"}
 
     def write(self, clip: Clip, out: Path, ctx: Context) -> None:
         crf = str(int(ctx.options.extra.get("crf", 18)))
         try:
-            container = av.open(str(out), mode="w")
+            container = av.open(str(out), mode="w", options=dict(self.container_options))
         except (OSError, av.FFmpegError) as e:
             raise ExportError(f"cannot open {out} for writing: {e}") from None
         try:
@@ -52,6 +68,8 @@ class _VideoExporter(BaseExporter):
             vs = container.add_stream(self.vcodec, rate=Fraction(clip.fps).limit_denominator(1000))
             vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
             vs.codec_context.time_base = Fraction(1, 1000)
+            cc = vs.codec_context
+            cc.color_primaries, cc.color_trc, cc.colorspace, cc.color_range = BT709, BT709, BT709, LIMITED_RANGE
             vs.options = {"crf": crf} if self.vcodec == "libx264" else {"crf": crf, "b:v": "0"}
             audio = clip_audio(clip)
             astream = None
@@ -62,7 +80,7 @@ class _VideoExporter(BaseExporter):
             last = -1
             for i in range(len(clip)):
                 ctx.step()
-                vf = av.VideoFrame.from_ndarray(_even(clip.frame(i)), format="rgb24")
+                vf = _yuv709(clip.frame(i))
                 pts = max(last + 1, round(clip.timestamps[i] * 1000))
                 vf.pts, vf.time_base, last = pts, Fraction(1, 1000), pts
                 container.mux(vs.encode(vf))
@@ -106,6 +124,7 @@ class Mp4Exporter(_VideoExporter):
     extensions = (".mp4",)
     description = "MP4 video (H.264, AAC voice-over), plays everywhere"
     vcodec, acodec = "libx264", "aac"
+    container_options = {"movflags": "+faststart"}
 
 
 class WebmExporter(_VideoExporter):

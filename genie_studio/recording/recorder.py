@@ -53,6 +53,7 @@ class Recorder:
         self.session = None
         self.notes: list[str] = []
         self._entries = 0
+        self._t_span: tuple[float, float] | None = None  # first and last frame times (the duration)
         self._chunk = 0
         self._chunk_frames = 0
         self._data = open(chunks.chunk_path(self.folder, 0), "ab")  # noqa: SIM115
@@ -114,6 +115,7 @@ class Recorder:
             raise RecordingError(f"{self.folder}: the recording is closed")
         if t is None:
             t = self._entries / self.header["fps"] if self.header["clock"] == "nominal" else self.elapsed
+        self._t_span = (self._t_span[0] if self._t_span else round(float(t), 6), round(float(t), 6))
         m = {"i": self._entries, "t": round(float(t), 6),
              "action": None if action is None else int(action),
              "label": None if action is None else self.labels[int(action)],
@@ -163,7 +165,10 @@ class Recorder:
                 self._closed = True
                 self._data.close()
                 self._index.close()
-            self.header.update(closed=True, frames=self._entries, duration=round(self.elapsed, 3))
+            # the same duration as Recording.duration: first frame to the end of the last (1/fps)
+            first, last = self._t_span or (0.0, -1.0 / self.header["fps"])
+            duration = last - first + 1.0 / self.header["fps"]
+            self.header.update(closed=True, frames=self._entries, duration=round(duration, 3))
             meta.write_header(self.folder, self.header)
         return Recording(self.folder)
 

@@ -23,7 +23,8 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.flop_counter import FlopCounterMode
 
 from genie_studio.data.dataset import ClipDataset, ClipLoader
-from genie_studio.progress import Progress
+from genie_studio.pathnames import portable_path
+from genie_studio.progress import progress_bar
 from genie_studio.session import devices
 from genie_studio.train import checkpoint
 from genie_studio.train.presets import get_preset
@@ -103,8 +104,8 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
     tokens_per_step = p["batch"] * world * p["clip_len"] * _tokens_per_frame(model)
     t_last, n_since = time.monotonic(), 0
     metrics: dict = {}
-    bar = Progress(total, f"train {component}", enabled=progress and rank == 0, unit="step")
-    bar.update(step)
+    # resumed runs start the bar at `step`: tqdm then counts rate and ETA from this run's steps only
+    bar = progress_bar(total, f"train {component}", enabled=progress and rank == 0, unit="step", initial=step)
     model.train()
     while step < total:
         t0 = time.monotonic()
@@ -138,7 +139,8 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
                    "tflops": (flops_per_step or 0) * n_since / dt / 1e12, "elapsed_s": elapsed, **metrics}
             with open(log_file, "a") as f:
                 f.write(json.dumps(rec) + "\n")
-            if not bar.tty and progress:
+            bar.set_postfix(loss=f"{rec['loss']:.4f}", refresh=False)
+            if bar.disable and progress:
                 log.info("%s step %d/%d loss %.4f %s", component, step, total, rec["loss"],
                             {k: round(v, 3) if isinstance(v, float) else v for k, v in metrics.items()})
             t_last, n_since = time.monotonic(), 0
@@ -152,7 +154,7 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
     summary = {"preset": preset, "steps": total, "wall_time_s": round(elapsed, 1), "processes": world,
                "device": str(dev), "hardware": platform.processor() or platform.machine(),
                "threads": torch.get_num_threads(), "final": metrics,
-               "data": [{"path": str(d.path) if hasattr(d, "path") else str(p_),
+               "data": [{"path": portable_path(p_),  # as given, never this machine's absolute path
                          "styles": d.manifest.get("styles"), "episodes": len(d),
                          "frames": d.manifest.get("frames")} for d, p_ in zip(datasets, data_dirs)]}
     if rank == 0:
