@@ -3,7 +3,8 @@
 A project is a zip archive holding ``project.json`` (format name and version, model, action labels,
 bindings, knobs, layer list) and one PNG per sketch layer. Saves are atomic (a reader sees the old
 file or the new one); a file that cannot be read raises :class:`ProjectError` with a message that
-says what is wrong, and reading never modifies the file.
+says what is wrong, and reading never modifies the file. Reading is bounded: the file, each member's
+declared and actual size and each layer's pixels have caps, checked before the work they would cost.
 
 Autosave: each running editor writes ``autosave-<pid>.genie`` plus ``autosave-<pid>.json`` (where the
 work came from, when) in ``<data dir>/autosave``. A clean exit deletes them; files left by a process
@@ -17,6 +18,7 @@ import json
 import os
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +33,13 @@ FORMAT = "genie-studio-project"
 VERSION = 1
 SUFFIX = ".genie"
 MAX_SIDE = 8192  # a layer larger than this is refused (a corrupt or hostile file)
+MAX_PIXELS = 4096 * 4096  # ... and so is one with more pixels than this
+MAX_FILE = 256 * 1024 * 1024  # bytes of .genie file
+MAX_JSON = 1024 * 1024  # bytes of project.json, uncompressed
+MAX_LAYER = 64 * 1024 * 1024  # bytes of one layer PNG, uncompressed
+# what damaged or hostile content raises inside zipfile, zlib, json and Pillow
+_PARSE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError, OverflowError,
+                 RuntimeError, NotImplementedError, KeyError, IndexError, AttributeError, RecursionError)
 KNOBS = ("maskgit_steps", "temperature", "seed", "fps", "device")
 
 
@@ -97,15 +106,31 @@ def save_project(path: str | os.PathLike, p: Project) -> Path:
     return path
 
 
-def _read_png(z: zipfile.ZipFile, name: str, where: str) -> np.ndarray:
+def _member(z: zipfile.ZipFile, name: str, limit: int, where: str) -> bytes:
+    """A member's bytes, refusing one that says (or turns out to be) larger than ``limit``."""
     try:
-        data = z.read(name)
+        info = z.getinfo(name)
     except KeyError:
-        raise ProjectError(f"{where}: the layer file {name!r} is missing from the project") from None
+        raise ProjectError(f"{where}: {name!r} is missing from the project") from None
+    if info.file_size > limit:
+        raise ProjectError(f"{where}: {name!r} unpacks to {info.file_size} bytes, over the {limit} byte limit")
+    try:
+        with z.open(info) as f:
+            data = f.read(limit + 1)
+    except _PARSE_ERRORS as e:
+        raise ProjectError(f"{where}: {name!r} is damaged ({type(e).__name__}: {e})") from None
+    if len(data) > limit:
+        raise ProjectError(f"{where}: {name!r} unpacks to more than {limit} bytes")
+    return data
+
+
+def _read_png(z: zipfile.ZipFile, name: str, where: str) -> np.ndarray:
+    data = _member(z, name, MAX_LAYER, where)
     try:
         img = Image.open(io.BytesIO(data))
-        if img.width > MAX_SIDE or img.height > MAX_SIDE or img.width < 1 or img.height < 1:
-            raise ProjectError(f"{where}: layer {name!r} is {img.width}x{img.height}, outside 1..{MAX_SIDE}")
+        if not (1 <= img.width <= MAX_SIDE and 1 <= img.height <= MAX_SIDE and img.width * img.height <= MAX_PIXELS):
+            raise ProjectError(f"{where}: layer {name!r} is {img.width}x{img.height}, outside 1..{MAX_SIDE} "
+                               f"per side or over {MAX_PIXELS} pixels")
         img.load()
     except ProjectError:
         raise
@@ -115,45 +140,61 @@ def _read_png(z: zipfile.ZipFile, name: str, where: str) -> np.ndarray:
 
 
 def _num(d: dict, k: str, typ, lo, hi):
+    """``d[k]`` as ``typ`` when it is a finite number in lo..hi, else None (NaN, 1e400, "3" are None)."""
     v = d.get(k)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
         return None
-    v = typ(v)
-    return v if lo <= v <= hi else None
+    return typ(v)
 
 
 def load_project_bytes(data: bytes, where: str = "project") -> Project:
-    """Parse the bytes of a ``.genie`` file (``where`` names it in error messages)."""
+    """Parse the bytes of a ``.genie`` file (``where`` names it in error messages). Anything that is
+    not a readable project raises :class:`ProjectError`, whatever the damage."""
+    if len(data) > MAX_FILE:
+        raise ProjectError(f"{where}: {len(data)} bytes, over the {MAX_FILE} byte limit for a project")
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except _PARSE_ERRORS:
         raise ProjectError(f"{where}: not a Genie Studio project (not a zip archive; damaged or another "
                            "kind of file)") from None
-    with z:
-        try:
-            doc = json.loads(z.read("project.json").decode("utf-8"))
-        except KeyError:
-            raise ProjectError(f"{where}: not a Genie Studio project (project.json missing)") from None
-        except (zipfile.BadZipFile, UnicodeDecodeError, ValueError, OSError) as e:
-            raise ProjectError(f"{where}: project.json is damaged ({e})") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise ProjectError(f"{where}: not a Genie Studio project (format is not {FORMAT!r})")
-        v = doc.get("version")
-        if not isinstance(v, int) or v < 1:
-            raise ProjectError(f"{where}: project.json has no valid version")
-        if v > VERSION:
-            raise ProjectError(f"{where}: made by a newer Genie Studio (project format {v}, this app reads "
-                               f"up to {VERSION}); update Genie Studio to open it")
-        layers = {l.get("name"): l for l in doc.get("layers", []) if isinstance(l, dict)}
-        if "sketch" not in layers:
-            raise ProjectError(f"{where}: project.json lists no sketch layer")
-        sketch = _read_png(z, str(layers["sketch"].get("file", "sketch.png")), where)
-        p = Project(sketch=sketch)
-        if "tracing" in layers:
-            t = layers["tracing"]
-            p.tracing = _read_png(z, str(t.get("file", "tracing.png")), where)
-            p.tracing_opacity = _num(t, "opacity", float, 0.0, 1.0) or p.tracing_opacity
-            p.tracing_visible = bool(t.get("visible", True))
+    try:
+        with z:
+            return _parse(z, where)
+    except ProjectError:
+        raise
+    except _PARSE_ERRORS as e:
+        raise ProjectError(f"{where}: damaged project ({type(e).__name__}: {str(e)[:200]})") from None
+
+
+def _parse(z: zipfile.ZipFile, where: str) -> Project:
+    if "project.json" not in z.namelist():
+        raise ProjectError(f"{where}: not a Genie Studio project (project.json missing)")
+    raw = _member(z, "project.json", MAX_JSON, where)
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise ProjectError(f"{where}: project.json is damaged ({e})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ProjectError(f"{where}: not a Genie Studio project (format is not {FORMAT!r})")
+    v = doc.get("version")
+    if not isinstance(v, int) or v < 1:
+        raise ProjectError(f"{where}: project.json has no valid version")
+    if v > VERSION:
+        raise ProjectError(f"{where}: made by a newer Genie Studio (project format {v}, this app reads "
+                           f"up to {VERSION}); update Genie Studio to open it")
+    raw_layers = doc.get("layers", [])
+    if not isinstance(raw_layers, list):
+        raise ProjectError(f"{where}: project.json 'layers' must be a list")
+    layers = {l.get("name"): l for l in raw_layers if isinstance(l, dict) and isinstance(l.get("name"), str)}
+    if "sketch" not in layers:
+        raise ProjectError(f"{where}: project.json lists no sketch layer")
+    sketch = _read_png(z, str(layers["sketch"].get("file", "sketch.png")), where)
+    p = Project(sketch=sketch)
+    if "tracing" in layers:
+        t = layers["tracing"]
+        p.tracing = _read_png(z, str(t.get("file", "tracing.png")), where)
+        p.tracing_opacity = _num(t, "opacity", float, 0.0, 1.0) or p.tracing_opacity
+        p.tracing_visible = bool(t.get("visible", True))
     p.model = str(doc.get("model") or "")
     labels = doc.get("action_labels") or []
     p.action_labels = [str(x) for x in labels] if isinstance(labels, list) else []
@@ -172,6 +213,8 @@ def load_project(path: str | os.PathLike) -> Project:
     """Read a ``.genie`` file; :class:`ProjectError` for anything that is not a readable project."""
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_FILE:
+            raise ProjectError(f"{path}: {path.stat().st_size} bytes, over the {MAX_FILE} byte limit for a project")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ProjectError(f"{path}: no such file") from None
