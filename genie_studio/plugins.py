@@ -7,7 +7,8 @@ entry point in the group ``genie_studio.exporters``. It provides exporters in on
 * an ``EXPORTERS`` list of exporter instances or classes;
 * (entry points only) the entry point object itself: an exporter class or instance, or a register function.
 
-Folders are searched in order: the repository's ``plugins/`` (first-party), then the user's
+Folders are searched in order: the first-party plugins shipped with the package (the repository's
+``plugins/`` in a checkout), then the user's
 ``paths().plugins``. Folders without Python code (``plugins/godot``: a Godot addon) are not Python
 plugins and are ignored. A plugin that fails to import, raises, or registers something that is not an
 exporter is reported (``PluginReport.ok`` False with the error) and skipped; the app keeps working.
@@ -39,7 +40,10 @@ class PluginReport:
 
 
 def repo_plugins_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "plugins"
+    """The first-party plugins (package data; the repository's ``plugins/`` in a checkout)."""
+    from genie_studio.resources import plugins_dir
+
+    return plugins_dir()
 
 
 def plugin_dirs() -> list[Path]:

@@ -1,5 +1,6 @@
-"""Where models live: bundled ones in the repository's ``models/`` folder, user ones in the user data
-dir (``genie-studio models`` lists both). A model is named by its folder name or given as a path."""
+"""Where models live: bundled ones in the package data (``resources.models_dir()``: the repository's
+``models/`` folder in a checkout), user ones in the user data dir (``genie-studio models`` lists both).
+A model is named by its folder name or given as a path."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ DEFAULT_MODEL = "sketchworld-tiny"
 
 def bundled_dir() -> Path:
     env = os.environ.get("GENIE_STUDIO_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "models"
+    if env:
+        return Path(env)
+    from genie_studio.resources import models_dir
+
+    return models_dir()
 
 
 def search_dirs() -> list[Path]:

@@ -12,8 +12,6 @@ def add_arguments(p):
 
 
 def run(args):
-    from pathlib import Path
-
     import torch
 
     from genie_studio.cli import CommandError
@@ -27,7 +25,9 @@ def run(args):
         raise CommandError(str(e)) from None
     prompt = args.prompt
     if prompt is None:
-        sketches = sorted((Path(__file__).resolve().parents[2] / "examples" / "sketches").glob("*.png"))
+        from genie_studio.resources import example_sketches
+
+        sketches = example_sketches()
         prompt = sketches[0] if sketches else torch.zeros(*wm.tokenizer.cfg.image_size, 3, dtype=torch.uint8).numpy()
     res = run_bench(wm, prompt, frames=args.frames, quick=args.quick)
     if args.json:

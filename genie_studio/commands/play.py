@@ -4,7 +4,8 @@ from genie_studio.commands._common import add_model_arg
 
 
 def add_arguments(p):
-    p.add_argument("prompt", help="prompt image (any drawing or photo)")
+    p.add_argument("prompt", help="prompt image (any drawing or photo), or a bundled example by name "
+                   "(e.g. sketch_01_256x256)")
     add_model_arg(p)
     p.add_argument("--actions", default="right*16", help="action SPEC, e.g. right*8,jump,noop*2")
     p.add_argument("--seed", type=int, default=0)
@@ -62,6 +63,9 @@ def run(args):
 
     if not args.window and not args.out:
         raise CommandError("say where the frames go: --out DIR|X.gif|X.mp4, or --window to play live")
+    from genie_studio.resources import prompt_path
+
+    args.prompt = prompt_path(args.prompt)
     session = make_session(args)
     try:
         first = session.reset(args.prompt)

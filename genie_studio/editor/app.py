@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sketches"
-
 
 def first_example() -> Path | None:
-    files = sorted(EXAMPLES.glob("*.png")) if EXAMPLES.is_dir() else []
+    from genie_studio.resources import example_sketches
+
+    files = example_sketches()
     return files[0] if files else None
 
 
