@@ -2,7 +2,7 @@
 
 Aseprite JSON (hash form) is what Phaser, HaxeFlixel, Unity and Godot importers read: ``frames`` maps
 a frame name to its rectangle and ``duration`` (ms); ``meta.frameTags`` names the animation.
-``genieanim`` is the same JSON under the extension our Godot addon imports (plugins/godot).
+``genieanim`` is the same JSON under the extension our Godot addons import (plugins/godot/godot3, godot4).
 Godot ``.tres`` files reference their PNGs by paths relative to the ``.tres``, so the files can be
 dropped anywhere inside a Godot project.
 """
@@ -89,19 +89,40 @@ def _godot_string(s: str) -> str:
 class Godot4Exporter(BaseExporter):
     name = "godot4"
     extensions = (".tres",)
-    description = "Godot 4 SpriteFrames .tres (format=3) next to one PNG per frame"
+    description = "Godot 4 SpriteFrames .tres (format=3) next to one PNG per frame (drawn unfiltered)"
+    options = {"filter": "nearest (default: each frame a CanvasTexture with a nearest filter, crisp on any "
+                         "node) or linear (plain textures, filtered as the node and project say)"}
 
     def write(self, clip: Clip, out: Path, ctx: Context) -> None:
+        nearest = _godot4_filter(ctx.options.extra.get("filter", "nearest"))
         names = _frame_pngs(clip, out.parent, ctx)
-        lines = [f'[gd_resource type="SpriteFrames" load_steps={len(names) + 1} format=3]', ""]
+        steps = len(names) * (2 if nearest else 1) + 1
+        lines = [f'[gd_resource type="SpriteFrames" load_steps={steps} format=3]', ""]
         for i, n in enumerate(names):
             lines.append(f'[ext_resource type="Texture2D" path={_godot_string(n)} id="{i + 1}_f"]')
-        frames = ", ".join(f'{{\n"duration": {round(d * clip.fps, 4)},\n"texture": ExtResource("{i + 1}_f")\n}}'
+        refs = [f'ExtResource("{i + 1}_f")' for i in range(len(names))]
+        if nearest:  # Godot 4 filters by default; a CanvasTexture overrides the node's filter
+            for i in range(len(names)):
+                lines += ["", f'[sub_resource type="CanvasTexture" id="CanvasTexture_{i + 1}"]',
+                          f"diffuse_texture = {refs[i]}", f"texture_filter = {GODOT4_TEXTURE_FILTER_NEAREST}"]
+            refs = [f'SubResource("CanvasTexture_{i + 1}")' for i in range(len(names))]
+        frames = ", ".join(f'{{\n"duration": {round(d * clip.fps, 4)},\n"texture": {refs[i]}\n}}'
                            for i, d in enumerate(clip.durations))
         lines += ["", "[resource]", f"animations = [{{\n\"frames\": [{frames}],",
                   f'"loop": {str(clip.loop).lower()},', f'"name": &{_godot_string(clip.name)},',
                   f'"speed": {float(round(clip.fps, 4))}', "}]", ""]
         out.write_text("\n".join(lines), encoding="utf-8")
+
+
+GODOT4_TEXTURE_FILTER_NEAREST = 1  # CanvasItem.TEXTURE_FILTER_NEAREST
+
+
+def _godot4_filter(value) -> bool:
+    """The godot4 exporter's ``filter`` option -> whether frames are wrapped for nearest filtering."""
+    value = str(value).lower()
+    if value not in ("nearest", "linear"):
+        raise ExportError(f"filter must be nearest or linear, not {value!r}")
+    return value == "nearest"
 
 
 PIXEL_IMPORT_3 = """[remap]

@@ -92,11 +92,16 @@ def test_aseprite_sheet(recording, tmp_path):
 def test_godot4_tres(frames, tmp_path):
     out = R.get("godot4").export(frames, tmp_path / "g" / "walk.tres", ExportOptions(name="walk", fps=12))
     text = out[0].read_text()
-    assert text.startswith('[gd_resource type="SpriteFrames" load_steps=13 format=3]')
+    assert text.startswith('[gd_resource type="SpriteFrames" load_steps=25 format=3]')
     paths = re.findall(r'\[ext_resource type="Texture2D" path="([^"]+)" id="(\w+)"\]', text)
     assert len(paths) == 12 and all((tmp_path / "g" / p).is_file() for p, _ in paths)
-    assert text.count('"texture": ExtResource(') == 12 and '"name": &"walk"' in text
+    assert text.count('"texture": SubResource("CanvasTexture_') == 12 and '"name": &"walk"' in text
+    assert text.count("texture_filter = 1") == 12  # nearest (field by field: tests/godot/test_godot4_addon.py)
     assert re.search(r'"speed": 12\.0', text) and text.count('"duration": 1.0') == 12
+    linear = R.get("godot4").export(frames, tmp_path / "l" / "walk.tres",
+                                    ExportOptions(name="walk", fps=12, extra={"filter": "linear"}))[0].read_text()
+    assert "load_steps=13 format=3" in linear and "CanvasTexture" not in linear
+    assert linear.count('"texture": ExtResource(') == 12
 
 
 def test_cancel_and_progress_leave_nothing(frames, tmp_path):
