@@ -34,6 +34,9 @@ def test_addon_layout():
     assert '[plugin]' in cfg and 'script="plugin.gd"' in cfg and "Godot 4" in cfg
     godot3 = ROOT / "plugins" / "godot" / "godot3" / "addons" / "genie_studio"
     assert {p.name for p in godot3.rglob("*.gd")} == {p.name for p in SCRIPTS}  # the same addon for each engine
+    example = (ROOT / "examples" / "sketches" / "sketch_01_256x256.png").read_bytes()
+    for addon in (ADDON, godot3):  # the demos play an example sketch
+        assert (addon / "demo" / "sketch.png").read_bytes() == example
 
 
 def test_scripts_parse_with_the_godot4_grammar():
