@@ -36,17 +36,17 @@ def test_every_subcommand_has_help(name, capsys):
     assert "usage: genie-studio " + name in capsys.readouterr().out
 
 
-def test_settings_round_trip():
+def test_settings_round_trip(tmp_path):
     s = config.load_settings()
     assert s == config.DEFAULTS
     s["maskgit_steps"] = 7
-    s["recent_files"] = ["/tmp/a.genie"]
+    s["recent_files"] = [str(tmp_path / "a.genie")]
     s["custom_key"] = {"kept": True}
     path = config.save_settings(s)
     assert path.exists()
     again = config.load_settings()
     assert again["maskgit_steps"] == 7
-    assert again["recent_files"] == ["/tmp/a.genie"]
+    assert again["recent_files"] == [str(tmp_path / "a.genie")]
     assert again["custom_key"] == {"kept": True}
     assert again["version"] == config.SCHEMA_VERSION
     # no temp files left behind by the atomic write

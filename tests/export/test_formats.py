@@ -132,14 +132,14 @@ def test_unwritable_output_fails_clearly_and_leaves_nothing(frames, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
-def test_bad_options_fail_clearly(frames):
+def test_bad_options_fail_clearly(frames, tmp_path):
     with pytest.raises(ExportError, match="scale"):
         ExportOptions(scale=0)
     with pytest.raises(ExportError, match="A:B"):
         parse_range("3-5")
     assert parse_range("2:") == (2, None) and parse_range(":-1") == (None, -1)
     with pytest.raises(ExportError, match="selects no frames"):
-        R.get("gif").export(frames, "/tmp/never.gif", ExportOptions(frames=(8, 3)))
+        R.get("gif").export(frames, tmp_path / "never.gif", ExportOptions(frames=(8, 3)))
     with pytest.raises(ExportError, match="unknown export format 'nope'"):
         R.get("nope")
     assert R.for_path("x.webm").name == "webm"
