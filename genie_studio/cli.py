@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("bench", "measure interactive speed"),
     "serve": ("serve", "serve models to remote editors over websockets"),
     "models": ("models", "list installed models"),
+    "autoplay": ("autoplay", "train and measure a policy that plays a world by itself"),
 }
 
 

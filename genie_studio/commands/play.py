@@ -18,6 +18,9 @@ def add_arguments(p):
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--server", metavar="URL", help="play on a remote `genie-studio serve` (ws:// or wss://)")
     p.add_argument("--token-file", metavar="F", help="the server's token file (with --server)")
+    p.add_argument("--autoplay", metavar="POLICY", help="let a policy play (genie-studio autoplay train); "
+                   "--actions is then ignored")
+    p.add_argument("--length", type=int, default=32, help="frames to play with --autoplay")
 
 
 def make_session(args):
@@ -73,8 +76,8 @@ def run(args):
             from genie_studio.player.window import run_player
 
             return run_player(session, fps=args.fps, prompt=args.prompt)
-        actions = parse_spec(args.actions, session.labels)
-        frames = [first]
+        actions = [] if args.autoplay else parse_spec(args.actions, session.labels)
+        frames = _autoplay(args, session, first) if args.autoplay else [first]
         from genie_studio.progress import progress_bar
 
         with progress_bar(len(actions), "play", unit="frame") as bar:
@@ -98,3 +101,27 @@ def run(args):
         raise CommandError(str(e)) from None
     print(f"played {len(frames) - 1} steps ({args.actions}) from {args.prompt} -> {written[0] if written else out}")
     return 0
+
+
+def _autoplay(args, session, first):
+    """The policy chooses every action (issue #20); -> frames (``args.actions`` says what it played)."""
+    from collections import Counter
+
+    from genie_studio.autoplay.policy import AutoplayDriver, PolicyError
+    from genie_studio.cli import CommandError
+    from genie_studio.progress import progress_bar
+
+    if args.server:
+        raise CommandError("--autoplay plays a local model; it cannot be combined with --server")
+    try:
+        driver = AutoplayDriver.for_session(args.autoplay, session, seed=args.seed)
+    except PolicyError as e:
+        raise CommandError(str(e)) from None
+    frames = [first]
+    with progress_bar(args.length, "autoplay", unit="frame") as bar:
+        for _ in range(max(0, args.length)):
+            frames.append(session.step(driver.act(session)))
+            bar.update(1)
+    used = Counter(session.labels[a] for a in session.actions[-args.length:])
+    args.actions = "autoplay: " + ", ".join(f"{k}*{v}" for k, v in used.most_common())
+    return frames

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 
 from genie_studio.config import load_settings
 from genie_studio.editor.action_palette import ActionPalette
+from genie_studio.editor.autoplay import install_autoplay
 from genie_studio.editor.bindings_panel import BindingsPanel
 from genie_studio.editor.canvas import SketchCanvas
 from genie_studio.editor.keymap import action_for_keys
@@ -65,6 +66,7 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         self.add_dock_panel("Controls", self.bindings)
         self.bindings.actionChanged.connect(lambda _a: self._update_action())
         install_recording(self)  # Record + Recordings panels, export dialog (issue #9)
+        install_autoplay(self)  # the play view's Autoplay toggle (issue #20)
         self.addToolBar(self.picker.toolbar)
         self.model_status = QLabel("no model")
         self.rtt_status = QLabel("")  # remote backend: the server round trip of the last step

@@ -66,6 +66,7 @@ class PlayView(QWidget):
     resetClicked = Signal()
     stepClicked = Signal()
     knobsChanged = Signal()
+    autoplayToggled = Signal(bool)  # the policy plays (issue #20); editor/autoplay.py drives it
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -76,6 +77,12 @@ class PlayView(QWidget):
         self.reset_btn.setToolTip("Restart from the current sketch (F5)")
         self.step_btn = QPushButton("Step")
         self.step_btn.setToolTip("Generate one frame with the keys held now (F6)")
+        self.autoplay_btn = QPushButton("Autoplay")
+        self.autoplay_btn.setCheckable(True)
+        self.autoplay_btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.autoplay_btn.setToolTip("Let a policy trained on your play (genie-studio autoplay train) play the "
+                                     "world; any game key takes control back at once")
+        self.autoplay_btn.toggled.connect(self.autoplayToggled.emit)
         for b in (self.play_btn, self.reset_btn, self.step_btn):
             b.clicked.connect({self.play_btn: self.playToggled, self.reset_btn: self.resetClicked,
                                self.step_btn: self.stepClicked}[b].emit)
@@ -103,7 +110,7 @@ class PlayView(QWidget):
             w.valueChanged.connect(lambda *_: self.knobsChanged.emit())
 
         buttons = QHBoxLayout()
-        for b in (self.play_btn, self.reset_btn, self.step_btn):
+        for b in (self.play_btn, self.reset_btn, self.step_btn, self.autoplay_btn):
             buttons.addWidget(b)
         info = QHBoxLayout()
         info.addWidget(self.action_label, 1)
@@ -133,7 +140,7 @@ class PlayView(QWidget):
         self.play_btn.setText("⏸ Pause" if playing else "▶ Play")
 
     def set_ready(self, ready: bool) -> None:
-        for b in (self.play_btn, self.reset_btn, self.step_btn):
+        for b in (self.play_btn, self.reset_btn, self.step_btn, self.autoplay_btn):
             b.setEnabled(ready)
 
     def knobs(self) -> dict:

@@ -41,6 +41,7 @@ class WorldWorker(QObject):
         super().__init__()
         self.session = None
         self.action = 0  # written by the UI thread, read before each step
+        self.driver = None  # autoplay (issue #20): when set, it chooses the action; the UI clears it at once
         self.fps_target = 15
         self.playing = False  # the gate read before each step; the UI may clear it at any time
         self._running = False  # what the worker last announced with playingChanged
@@ -144,10 +145,11 @@ class WorldWorker(QObject):
         self.failed.emit("oom" if _is_oom(e) else kind, OOM_HELP if _is_oom(e) else f"{kind} failed: {e}")
 
     def _step_once(self) -> bool:
-        a = int(self.action)
-        if not 0 <= a < len(self.session.labels):
-            a = 0
+        driver = self.driver
         try:
+            a = int(self.action) if driver is None else driver.act(self.session)
+            if not 0 <= a < len(self.session.labels):
+                a = 0
             frame = self.session.step(a)
         except Exception as e:  # noqa: BLE001
             self._fail(e, "step")
