@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from genie_studio.fsutil import atomic_write_bytes
 from genie_studio.recording import chunks, meta
 from genie_studio.recording.chunks import RecordingError
 from genie_studio.recording.wav import read_wav, repair_wav
@@ -20,16 +21,18 @@ class Recording:
     """A recording on disk. Frames are read lazily; ``len(rec)``, ``rec.frame(i)``, ``rec.frames()``.
 
     A recording that was not closed (the app crashed or was killed) opens with ``recovered = True``
-    and every frame that reached the disk; ``repair()`` rewrites its index and header so it is an
-    ordinary closed recording again.
+    and every frame that reached the disk. A damaged record costs only its own frame: the others
+    before and after it open, play and export, and ``dropped`` says what was skipped.
+    ``repair()`` rewrites the chunks, index and header so it is an ordinary closed recording again.
     """
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.header = meta.read_header(self.folder)
-        self._entries, torn = chunks.load_entries(self.folder)
-        self.recovered = torn or not self.header.get("closed", False)
-        self._metas: list[dict] | None = None
+        scan = chunks.load_entries(self.folder)
+        self._entries, self._metas = scan.entries, scan.metas
+        self.dropped = scan.dropped
+        self.recovered = scan.recovered or not self.header.get("closed", False)
 
     # ---- header fields ------------------------------------------------------------------------------
     @property
@@ -51,15 +54,15 @@ class Recording:
 
     @property
     def prompt_path(self) -> Path:
-        return self.folder / self.header.get("prompt", meta.PROMPT)
+        return meta.inside(self.folder, self.header.get("prompt", meta.PROMPT))  # checked on open
 
     @property
     def audio_path(self) -> Path | None:
         a = self.header.get("audio")
         if not a:
             return None
-        p = self.folder / a["file"]
-        return p if p.exists() and p.stat().st_size > 44 else None
+        p = meta.inside(self.folder, a["file"])  # checked on open; None if it became a link out
+        return p if p is not None and p.is_file() and p.stat().st_size > 44 else None
 
     @property
     def audio_offset(self) -> float:
@@ -98,12 +101,7 @@ class Recording:
 
     def metas(self) -> list[dict]:
         """Per-frame metadata: i, t, action, label, inputs, steps, temperature, shape."""
-        if self._metas is None:
-            out = []
-            for e in self._entries:
-                out.append(chunks.decode_meta(chunks.read_entry(self.folder, e)))
-            self._metas = out
-        return self._metas
+        return self._metas  # read and checked on open
 
     @property
     def actions(self) -> list[int | None]:
@@ -133,25 +131,44 @@ class Recording:
                 "frames": len(self), "duration": round(self.duration, 3), "fps": self.fps,
                 "model": h.get("model", {}).get("name"), "seed": h.get("seed"),
                 "audio": self.audio_path is not None, "recovered": self.recovered,
-                "replayable": h.get("replayable", True), "notes": list(h.get("notes", []))}
+                "replayable": h.get("replayable", True), "notes": list(h.get("notes", [])),
+                "dropped": list(self.dropped)}
 
-    def repair(self) -> None:
-        """Make a recovered recording whole again: rewrite the index, fix the WAV, close the header."""
-        last = self._entries[-1] if self._entries else chunks.Entry(0, 0, 0)
-        n = last.chunk
-        if chunks.chunk_path(self.folder, n).exists():
-            os.truncate(chunks.chunk_path(self.folder, n), last.offset + last.size)  # drop a torn tail
-        while chunks.chunk_path(self.folder, n + 1).exists():
-            chunks.chunk_path(self.folder, n + 1).unlink()
-            n += 1
+    def repair(self) -> list[str]:
+        """Make a recovered recording whole again: keep only the intact records in each chunk file,
+        rewrite the index, fix the WAV, close the header. Returns what was dropped (also noted in
+        the header)."""
+        dropped = list(self.dropped)
+        kept: list[chunks.Entry] = []
+        for n in chunks.chunk_numbers(self.folder):
+            mine = [e for e in self._entries if e.chunk == n]
+            path = chunks.chunk_path(self.folder, n)
+            if mine and mine[0].offset == 0 and all(a.offset + a.size == b.offset for a, b in zip(mine, mine[1:])) \
+                    and mine[-1].offset + mine[-1].size == path.stat().st_size:
+                kept += mine
+                continue
+            data, pos = [], 0
+            for e in mine:
+                data.append(chunks.read_entry(self.folder, e))
+                kept.append(chunks.Entry(n, pos, e.size))
+                pos += e.size
+            if data:
+                atomic_write_bytes(path, b"".join(data))
+            else:
+                path.unlink()
+        self._entries = kept
         chunks.write_index(self.folder, self._entries)
         if self.audio_path is not None:
             repair_wav(self.audio_path)
         self.header.update(closed=True, frames=len(self), duration=round(self.duration, 3))
-        if self.recovered and "recovered after a crash" not in self.header["notes"]:
-            self.header["notes"].append("recovered after a crash")
+        notes = self.header.setdefault("notes", [])
+        if self.recovered and "recovered after a crash" not in notes:
+            notes.append("recovered after a crash")
+        if dropped:
+            notes.append(f"repair dropped {len(dropped)} damaged part(s): {'; '.join(dropped)[:2000]}")
         meta.write_header(self.folder, self.header)
-        self.recovered = False
+        self.recovered, self.dropped = False, []
+        return dropped
 
     def __repr__(self) -> str:
         return f"Recording({str(self.folder)!r}, frames={len(self)})"
