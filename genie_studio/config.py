@@ -41,6 +41,7 @@ DEFAULTS: dict = {
     "backend": "local",  # local | remote
     "server_url": "",
     "token_file": "",
+    "user_plugins": False,  # run Python plugins from the user plugins folder (docs/security.md)
     "recent_files": [],
     "window": {},
 }

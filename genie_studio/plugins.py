@@ -9,7 +9,9 @@ entry point in the group ``genie_studio.exporters``. It provides exporters in on
 
 Folders are searched in order: the first-party plugins shipped with the package (the repository's
 ``plugins/`` in a checkout), then the user's
-``paths().plugins``. Folders without Python code (``plugins/godot``: a Godot addon) are not Python
+``paths().plugins``, only when the user turned on the ``user_plugins`` setting (a plugin there is code
+that runs on this computer; without the setting those plugins are reported, with the folder, not run).
+Folders without Python code (``plugins/godot``: a Godot addon) are not Python
 plugins and are ignored. A plugin that fails to import, raises, or registers something that is not an
 exporter is reported (``PluginReport.ok`` False with the error) and skipped; the app keeps working.
 """
@@ -47,9 +49,31 @@ def repo_plugins_dir() -> Path:
 
 
 def plugin_dirs() -> list[Path]:
+    """The folders searched: first-party, then the user's folder, but only with the user's consent."""
     from genie_studio.config import paths
 
-    return [repo_plugins_dir(), paths().plugins]
+    return [repo_plugins_dir()] + ([paths().plugins] if user_plugins_enabled() else [])
+
+
+def user_plugins_enabled() -> bool:
+    """Folder plugins run code on this computer, so they load only when the user turned on the
+    ``user_plugins`` setting (docs/security.md). Entry points are installed packages: loaded as ever."""
+    from genie_studio.config import load_settings
+
+    return load_settings().get("user_plugins") is True
+
+
+def _not_enabled() -> list[PluginReport]:
+    """Reports for the user's folder plugins that were left alone (the path is shown, the code not run)."""
+    from genie_studio.config import paths
+
+    folder = paths().plugins
+    found = _candidates(folder) if not user_plugins_enabled() else []
+    if found:
+        log.warning("%d plugin(s) in %s were not loaded: turn on 'user_plugins' in the settings to run them",
+                    len(found), folder)
+    return [PluginReport(name, str(path), False, error=f"not loaded: plugins in {folder} run only when the "
+                                                       "'user_plugins' setting is on") for name, path in found]
 
 
 def _short_error(e: BaseException) -> str:
@@ -136,4 +160,6 @@ def load_plugins(registry, folders: list[Path] | None = None, entry_points: bool
             r = PluginReport(name, str(path), False)
             reports.append(_guard(r, lambda name=name, path=path, r=r: _apply(_load_file(path, name), registry,
                                                                                  r.source)))
+    if folders is None:
+        reports += _not_enabled()
     return reports

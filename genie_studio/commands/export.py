@@ -53,6 +53,11 @@ def run(args) -> int:
                       + ("" if d["source"] == "built-in" else f"  [plugin: {d['source']}]"))
                 for k, h in d["options"].items():
                     print(f"{'':<26}-o {k}=...: {h}")
+            from genie_studio.export.registry import plugin_reports
+
+            for r in plugin_reports:
+                if not r.ok:
+                    print(f"plugin {r.name} ({r.source}) {r.error}")
         return 0
     if not args.recording or not args.out:
         raise CommandError("give a recording folder and --out PATH (or --format list)")

@@ -106,6 +106,9 @@ def test_first_party_webp_plugin_roundtrips(tmp_path):
 
 
 def test_cli_lists_formats_despite_a_broken_user_plugin(capsys, caplog):
+    from genie_studio.config import save_settings
+
+    save_settings({"user_plugins": True})  # the user consented to folder plugins (docs/security.md)
     paths().plugins.mkdir(parents=True)
     (paths().plugins / "bad.py").write_text("raise ImportError('user plugin is broken')\n")
     reset_default_registry()
