@@ -1,4 +1,4 @@
-"""Small file-system helpers shared by every layer: atomic writes."""
+"""Small file-system helpers shared by every layer: atomic, durable writes."""
 
 from __future__ import annotations
 
@@ -25,6 +25,21 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+    fsync_dir(path.parent)  # the rename itself is durable only once the folder is on disk
+
+
+def fsync_dir(folder: str | os.PathLike) -> None:
+    """Flush a folder's entries (a new or renamed file) to disk; a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -227,16 +227,3 @@ def write_index(folder: Path, entries: list[Entry]) -> None:
     lines = "".join(json.dumps({"i": i, "chunk": e.chunk, "offset": e.offset, "size": e.size}) + "\n"
                     for i, e in enumerate(entries))
     atomic_write_text(folder / "index.jsonl", lines)
-
-
-def fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from genie_studio.config import DEFAULT_MASKGIT_STEPS
+from genie_studio.fsutil import fsync_dir
 from genie_studio.recording import chunks, meta
 from genie_studio.recording.chunks import RecordingError
 
@@ -185,7 +186,7 @@ class Recorder:
         self._chunk += 1
         self._chunk_frames = 0
         self._data = open(chunks.chunk_path(self.folder, self._chunk), "ab")  # noqa: SIM115
-        chunks.fsync_dir(self.folder / "chunks")
+        fsync_dir(self.folder / "chunks")
 
     def _flush_locked(self) -> None:
         if self._data.closed or not self._pending:
