@@ -63,8 +63,11 @@ class Gamepads:
         self.devices: dict[int, Device] = {}
         self.mapping_warning = ""
         try:
-            mappings.install(mapping_lines)
-        except mappings.MappingError as e:  # a bad user file must not stop play: say so, carry on
+            skipped: list[str] = []
+            mappings.install(mapping_lines, skipped)
+            if skipped:  # bad lines of the user's file are left out one by one, as SDL does
+                self.mapping_warning = f"{len(skipped)} mapping line(s) skipped: {skipped[0]}"
+        except mappings.MappingError as e:  # a bad mapping given by the caller must not stop play
             self.mapping_warning = str(e)
             log.warning("gamepad mappings ignored: %s", e)
         if headless and not pygame.display.get_init():
