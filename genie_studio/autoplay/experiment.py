@@ -1,7 +1,8 @@
 """The Genie paper's agent experiment (s3.3, CoinRun) reproduced on our procedural platformer.
 
-1. The expert (``data.expert.GoalSeekingAgent``, the scripted agent's goal-seeking mode) plays N
-   training levels; its frames are rendered in the sketch style at the model's resolution.
+1. The expert (``data.expert.GoalSeekingAgent``, the scripted agent's goal-seeking mode) plays
+   training levels until it has finished N of them (N demonstrations); its frames are rendered in the
+   sketch style at the model's resolution.
 2. The model's LAM labels every transition with a latent action; a policy learns frames -> latent.
 3. A latent -> real mapping from k transitions whose true actions are known: each latent action
    maps to the true action it most often co-occurs with. With k = 0 the mapping comes from the
@@ -11,7 +12,8 @@
    for at most ``time_factor`` times the frames a straight run to the goal takes:
    progress = the furthest x reached toward the goal (0 at the start, 1 at the goal), and completion.
    Baselines: behaviour cloning on the true actions of the same N episodes (the oracle), a uniformly
-   random policy, and the expert itself.
+   random policy, the expert itself, and two constant policies (hold right; hold right+jump: hopping
+   clears many hazards of these levels, so a policy must beat it to show it learned *when* to jump).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def goal_x(game: Game) -> int:
 
 
 def expert_episode(level_seed: int, resolution, time_factor: float = 2.0, width_tiles: int | None = None):
-    """The expert plays one level from its start: (frames [T,H,W,3], true actions [T-1])."""
+    """The expert plays one level from its start: (frames [T,H,W,3], true actions [T-1], finished)."""
     game = new_game(level_seed, width_tiles)
     ren = Renderer(game.level, "sketch", resolution, level_seed)
     agent = GoalSeekingAgent(level_seed)
@@ -63,7 +65,7 @@ def expert_episode(level_seed: int, resolution, time_factor: float = 2.0, width_
         frames.append(ren.frame(game).copy())
         if game.wins:
             break
-    return np.stack(frames), np.asarray(actions, dtype=np.int64)
+    return np.stack(frames), np.asarray(actions, dtype=np.int64), bool(game.wins)
 
 
 def label_mapping(labels: list[str]) -> np.ndarray:
@@ -100,6 +102,16 @@ class PolicyAgent:
         return a if self.mapping is None else self.mapping[a]
 
 
+class ConstantAgent:
+    """Holds one true action: the floor a policy must beat to have learned *when* to act."""
+
+    def __init__(self, action: int):
+        self.action = int(action)
+
+    def act_batch(self, histories) -> np.ndarray:
+        return np.full(len(histories), self.action)
+
+
 class RandomAgent:
     def __init__(self, seed: int = 0):
         self.rng = np.random.default_rng([seed, 0x4A4D])
@@ -117,7 +129,7 @@ def play_levels(agent, level_seeds: list[int], resolution, time_factor: float = 
     limits = [int(time_factor * (b - a) / SPEED) for a, b in zip(x0, gx)]
     best = list(x0)
     experts = [GoalSeekingAgent(s) for s in level_seeds] if agent == "expert" else None
-    needs_frames = experts is None and not isinstance(agent, RandomAgent)
+    needs_frames = experts is None and not isinstance(agent, (RandomAgent, ConstantAgent))
     rens = [Renderer(g.level, "sketch", resolution, s) for g, s in zip(games, level_seeds)] if needs_frames else None
     hist = [[r.frame(g).copy()] for r, g in zip(rens, games)] if needs_frames else None
     done = [False] * len(games)
@@ -151,15 +163,24 @@ def run_experiment(lam, labels: list[str], *, episodes: int = 60, levels: int = 
     """The whole experiment; returns a JSON-able dict (``table`` rows + everything measured)."""
     t0 = time.monotonic()
     res = tuple(lam.cfg.image_size)
-    train_seeds = level_seeds(TRAIN_SEED0, episodes, seed)
     test_seeds = level_seeds(TEST_SEED0, levels, seed)
     from genie_studio.progress import progress_bar
 
-    eps = []
-    with progress_bar(len(train_seeds), "expert", unit="ep", enabled=progress) as bar:
-        for s in train_seeds:
-            eps.append(expert_episode(s, res, time_factor, width_tiles))
-            bar.update()
+    # demonstrations: the first N training levels the expert finishes (on the ~10% it cannot finish,
+    # it waits in front of the obstacle until time runs out: not behaviour worth cloning)
+    eps, train_seeds, tried = [], [], 0
+    with progress_bar(episodes, "expert", unit="ep", enabled=progress) as bar:
+        for s in level_seeds(TRAIN_SEED0, 3 * episodes, seed):
+            tried += 1
+            frames, actions, won = expert_episode(s, res, time_factor, width_tiles)
+            if won:
+                eps.append((frames, actions))
+                train_seeds.append(s)
+                bar.update()
+            if len(eps) == episodes:
+                break
+    if not eps:
+        raise RuntimeError("the expert finished none of the training levels")
     latent_eps = [(f, lam_actions(lam, f)) for f, _ in eps]
     true_eps = [(f, a) for f, a in eps]
     z_all = np.concatenate([z for _, z in latent_eps])
@@ -182,11 +203,15 @@ def run_experiment(lam, labels: list[str], *, episodes: int = 60, levels: int = 
         rng = np.random.default_rng([seed, 0x4B, int(k)])
         mapping, _ = fit_mapping(z_all, a_all, int(k), A, fallback, rng)
         mappings[int(k)] = [ACTIONS[m] for m in mapping]
-        r = play_levels(PolicyAgent(latent_policy, mapping, temperature, seed), test_seeds, res, time_factor, width_tiles)
+        agent = PolicyAgent(latent_policy, mapping, temperature, seed)
+        r = play_levels(agent, test_seeds, res, time_factor, width_tiles)
         rows.append({"agent": f"latent-action policy, k={k}", "labels": int(k), **r})
     for name, agent, lab in (("BC on true actions (oracle)", PolicyAgent(bc_policy, None, temperature, seed),
                               int(len(a_all))),
-                             ("random", RandomAgent(seed), 0), ("expert (scripted, goal-seeking)", "expert", None)):
+                             ("random", RandomAgent(seed), 0),
+                             ("always right (constant)", ConstantAgent(ACTIONS.index("right")), None),
+                             ("always right+jump (constant)", ConstantAgent(ACTIONS.index("right+jump")), None),
+                             ("expert (scripted, goal-seeking)", "expert", None)):
         r = play_levels(agent, test_seeds, res, time_factor, width_tiles)
         rows.append({"agent": name, "labels": lab, **r})
     oracle = next(r for r in rows if r["agent"].startswith("BC"))
@@ -198,9 +223,10 @@ def run_experiment(lam, labels: list[str], *, episodes: int = 60, levels: int = 
         "table": rows,
         "settings": {"episodes": episodes, "levels": levels, "ks": list(ks), "seed": seed, "steps": steps,
                      "batch": batch, "temperature": temperature, "time_factor": time_factor, "width_tiles": width_tiles,
-                     "resolution": list(res), "style": "sketch", "train_level_seeds": [train_seeds[0], train_seeds[-1]],
+                     "resolution": list(res), "style": "sketch", "train_level_seeds": train_seeds,
                      "test_level_seeds": [test_seeds[0], test_seeds[-1]]},
-        "data": {"transitions": int(len(a_all)), "true_action_counts": np.bincount(a_all, minlength=6).tolist(),
+        "data": {"transitions": int(len(a_all)), "expert_levels_tried": tried, "episodes": len(eps),
+                 "true_action_counts": np.bincount(a_all, minlength=6).tolist(),
                  "latent_counts": np.bincount(z_all, minlength=A).tolist(), "latent_vs_true": joint.tolist(),
                  "mapping_purity": round(purity, 3), "seconds": round(t_data, 1)},
         "mappings": mappings, "model_labels": list(labels),

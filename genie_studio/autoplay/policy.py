@@ -4,9 +4,9 @@ A policy is a folder: ``policy.json`` (format, version, architecture, action spa
 model it belongs to, training summary) plus ``policy.safetensors``. Its actions are the latent
 actions of one world model, so ``policy.json`` records that model's *fingerprint*: the SHA-256 of its
 dynamics weights (the component that plays the latent actions, trained on its own LAM's codes; it is
-loaded wherever the world is played, the LAM is not). ``load_policy(folder, model)`` refuses a policy whose fingerprint is not
-the model's, naming both models. Policies trained on a platformer's true actions (the experiment's
-behaviour-cloning oracle) have ``action_space == "true"`` and no model.
+loaded wherever the world is played, the LAM is not). ``load_policy(folder, model)`` refuses a policy
+whose fingerprint is not the model's, naming both models. Policies trained on a platformer's true
+actions (the experiment's behaviour-cloning oracle) have ``action_space == "true"`` and no model.
 """
 
 from __future__ import annotations
