@@ -19,7 +19,7 @@ from genie_studio.session.prompt import PromptError
 
 MAX_SEED = 2**63 - 1
 MAX_TEMPERATURE = 100.0
-REPLAY_CHUNK = 16  # replayed steps per worker job, so that other clients' steps interleave
+REPLAY_CHUNK = 8  # replayed steps per worker job, so that other clients' steps interleave
 
 
 class Handlers:
@@ -94,16 +94,17 @@ class Handlers:
             raise ProtocolError("session_limit", f"the server holds {cfg.max_sessions} sessions; try later")
         conn.opening += 1
         try:
-            session = eng.new_session(model, seed, steps, temperature)
-            frame = await eng.run(session.reset, bytes(payload))
-            for i in range(0, len(replay), REPLAY_CHUNK):
-                chunk = replay[i:i + REPLAY_CHUNK]
-                wait = conn.bucket.reserve(len(chunk))  # replayed steps count against the step rate
-                if wait:
-                    await asyncio.sleep(wait)
-                await eng.run(self._replay_chunk, session, chunk)
-            session.steps, session.temperature = steps, temperature
-            frame = session.frame
+            async with srv.open_slots:  # a few opens at a time: steps of open sessions come between them
+                session = eng.new_session(model, seed, steps, temperature)
+                frame = await eng.run(session.reset, bytes(payload))
+                for i in range(0, len(replay), REPLAY_CHUNK):
+                    chunk = replay[i:i + REPLAY_CHUNK]
+                    wait = conn.bucket.reserve(len(chunk))  # replayed steps count against the step rate
+                    if wait:
+                        await asyncio.sleep(wait)
+                    await eng.run(self._replay_chunk, session, chunk)
+                session.steps, session.temperature = steps, temperature
+                frame = session.frame
         finally:
             conn.opening -= 1
         sid, resume = srv.new_ids()

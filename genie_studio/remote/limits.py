@@ -25,9 +25,12 @@ class ServerConfig:
     max_message: int = 8 * 1024 * 1024  # bytes; bigger messages close the connection (1009)
     max_prompt: int = 4 * 1024 * 1024  # bytes of prompt image in an open request
     max_replay: int = 4096  # steps replayed in one open
+    max_opening: int = 2  # opens (prompt encoding + replay) running at once, whole server
     max_inflight: int = 32  # requests awaiting a reply, per connection
     step_rate: float = 120.0  # steps per second per connection (token bucket) ...
     step_burst: int = 240  # ... with this burst
+    bad_rate: float = 20.0  # malformed messages per second a connection may send (token bucket) ...
+    bad_burst: int = 100  # ... with this burst; past it the connection is closed (1008)
     idle_timeout: float = 300.0  # seconds without a message before a connection is closed
     hello_timeout: float = 10.0  # seconds to send hello after connecting
     resume_grace: float = 120.0  # seconds a dropped connection's sessions wait for a resume

@@ -41,6 +41,7 @@ class Conn:
         self.peer = _peer(ws)
         self.sessions: dict[str, Hosted] = {}
         self.bucket = TokenBucket(cfg.step_rate, cfg.step_burst)
+        self.bad = TokenBucket(cfg.bad_rate, cfg.bad_burst)  # malformed messages
         self.tasks: set[asyncio.Task] = set()
         self.opening = 0
         self.closed = False  # set when the connection ends; sessions are never added to a closed one
@@ -70,7 +71,9 @@ class WorldServer:
         self._server = None
         self._bg: list[asyncio.Task] = []
         self.batcher: StepBatcher | None = None
-        self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0, "refused": 0}
+        self.open_slots: asyncio.Semaphore | None = None  # opens at once (made on the server's loop)
+        self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0, "refused": 0,
+                         "closed_for_bad_messages": 0}
 
     # ---- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -83,6 +86,7 @@ class WorldServer:
             tls.minimum_version = ssl.TLSVersion.TLSv1_2
             tls.load_cert_chain(cfg.tls_cert, cfg.tls_key)
         self.batcher = StepBatcher(self.engine, cfg.batch_window_ms, cfg.max_batch)
+        self.open_slots = asyncio.Semaphore(max(1, cfg.max_opening))
         self.batcher.start()
         self._server = await serve(self._handle, cfg.host, cfg.port, ssl=tls, max_size=cfg.hello_max_message,
                                    compression=None, max_queue=cfg.max_inflight, ping_interval=20,
@@ -237,7 +241,9 @@ class WorldServer:
                     await ws.close(1000, "idle")
                     log("idle_closed", client=conn.cid)
                     break
-                await self._dispatch(conn, message)
+                if not await self._dispatch(conn, message):
+                    break
+                await asyncio.sleep(0)  # one message at a time per connection: a flood cannot starve others
         except ConnectionClosed:
             pass
         finally:
@@ -282,27 +288,33 @@ class WorldServer:
                                "default_encoding": cfg.default_encoding}))
         return True
 
-    async def _dispatch(self, conn: Conn, message) -> None:
+    async def _dispatch(self, conn: Conn, message) -> bool:
         """Start a request as a task, or answer it at once. Immediate answers are awaited here, so a
         client that sends without reading stalls its own connection (TCP backpressure) instead of
-        piling replies up in the server."""
+        piling replies up in the server. False when the connection was closed for malformed messages."""
         try:
             msg, payload = parse(message)
         except ProtocolError as e:
             self.counters["errors"] += 1
+            if conn.bad.take():
+                self.counters["closed_for_bad_messages"] += 1
+                log("closed_for_bad_messages", level=logging.WARNING, client=conn.cid)
+                await conn.ws.close(1008, "too many malformed messages")
+                return False
             await conn.send(dumps(error(e.code, e.message)))
-            return
+            return True
         rid = request_id(msg)
         if self.closing:
             await conn.send(dumps(error("shutting_down", "the server is stopping", rid)))
-            return
+            return True
         if len(conn.tasks) >= self.cfg.max_inflight:
             await conn.send(dumps(error("busy", f"over {self.cfg.max_inflight} requests in flight; wait for "
                                                 "replies", rid)))
-            return
+            return True
         task = asyncio.ensure_future(self.handlers.run(conn, msg, payload, rid))
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
+        return True
 
 
 def _peer(ws) -> str:

@@ -5,7 +5,7 @@ import logging
 import time
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from genie_studio.remote import jsonlog
 from genie_studio.remote.auth import check_token
@@ -40,7 +40,7 @@ def test_replay_counts_against_the_step_rate(make_server):
 
 
 def test_unread_error_replies_push_back_on_the_sender(make_server):
-    st = make_server()
+    st = make_server(bad_rate=1e9, bad_burst=10**9)  # no malformed-message budget: backpressure alone
     s = rawws.handshake(st.server.port, rcvbuf=4096, sndbuf=8192)
     s.sendall(rawws.frame(dumps({"type": "hello", "version": 1, "token": TOKEN})))
     bad = rawws.frame("x") * 1000  # 1000 messages that are not JSON: an error reply each, never read
@@ -58,6 +58,17 @@ def test_unread_error_replies_push_back_on_the_sender(make_server):
     assert sent < 300, "the server kept reading a client that reads none of its replies"
     ws, _ = raw_client(st.url)  # others are served meanwhile
     assert ask(ws, {"type": "ping"})[0]["type"] == "pong"
+
+
+def test_a_connection_sending_only_garbage_is_closed(make_server):
+    st = make_server(bad_rate=1, bad_burst=5)
+    ws, _ = raw_client(st.url)
+    codes = []
+    with pytest.raises(ConnectionClosed):
+        for _ in range(20):
+            codes.append(ask(ws, raw="not json")[0]["code"])
+    assert codes == ["bad_message"] * 5 and ws.close_code == 1008
+    assert st.stats()["closed_for_bad_messages"] == 1
 
 
 def test_connections_waiting_for_hello_are_capped(make_server):
