@@ -1,14 +1,6 @@
-"""Autoplay: train a policy that plays a world like your recordings, and measure it (issue #20).
-
-  genie-studio autoplay train REC_OR_DATASET... [--model M] [--out DIR]
-      A policy (frames -> the model's latent actions), saved next to the model in
-      <model>/policies/<name>/ (policy.json + policy.safetensors). Recordings of play in this model
-      keep the latent actions the player chose; unlabelled footage (clip datasets, imported video) is
-      labelled by the model's latent action model. Then: genie-studio play SKETCH --autoplay DIR.
-
-  genie-studio autoplay eval [--model M] [--episodes N] [--levels L] [--out results.json]
-      The Genie paper's agent experiment on the procedural platformer (docs/autoplay.md).
-"""
+"""Autoplay (issue #20): `train` a policy that plays a world like your recordings or footage (frames ->
+the model's latent actions, saved in <model>/policies/<name>/; then `genie-studio play SKETCH --autoplay
+DIR`), and `eval` it: the Genie paper's agent experiment on the procedural platformer (docs/autoplay.md)."""
 
 from genie_studio.commands._common import add_model_arg, print_json
 
