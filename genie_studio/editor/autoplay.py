@@ -41,8 +41,9 @@ class AutoplayControl(QObject):
     def start(self, policy_folder=None) -> bool:
         worker = self.win.controller.worker
         session = worker.session
-        if session is None or getattr(session, "model", None) is None:
-            return self._refuse("Autoplay needs a local model to be loaded")
+        if session is None or getattr(getattr(session, "model", None), "dynamics", None) is None:
+            return self._refuse("Autoplay needs a model loaded on this computer (a remote server's model "
+                                "cannot be checked against the policy)")
         try:
             folders = [policy_folder] if policy_folder else find_policies(session.model)
             if not folders:
