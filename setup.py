@@ -28,6 +28,9 @@ def shipped_files():
                     yield f, f"models/{model.name}/{f.name}"
     for f in sorted((ROOT / "examples" / "sketches").glob("*.png")):
         yield f, f"examples/sketches/{f.name}"
+    for f in sorted((ROOT / "examples" / "heldout").glob("*.*")):
+        if f.suffix in (".png", ".json"):
+            yield f, f"examples/heldout/{f.name}"
     plugins = ROOT / "plugins"
     for f in sorted(plugins.rglob("*")):
         rel = f.relative_to(plugins)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 SHIPPED = "bundled"  # folder inside the package that a wheel carries
 # what ships -> where it lives, the same below bundled/ (wheel) and below the repository root (checkout)
-LAYOUT = {"models": "models", "examples": "examples/sketches", "plugins": "plugins"}
+LAYOUT = {"models": "models", "examples": "examples/sketches", "heldout": "examples/heldout", "plugins": "plugins"}
 
 _files = ExitStack()
 atexit.register(_files.close)
@@ -52,6 +52,11 @@ def examples_dir() -> Path:
 def example_sketches() -> list[Path]:
     d = examples_dir()
     return sorted(d.glob("*.png")) if d.is_dir() else []
+
+
+def heldout_dir() -> Path:
+    """The held-out drawing set of the world-fidelity evaluation (PNGs and ``drawings.json``)."""
+    return _find("heldout")
 
 
 def plugins_dir() -> Path:

@@ -1,11 +1,17 @@
-"""Evaluate a model on a dataset: tokenizer PSNR/SSIM, LAM NMI/accuracy, dynamics PSNR and ΔtPSNR."""
+"""Evaluate a model: what a designer sees (object persistence, sustained control, action distinctness on
+held-out drawings) and, with --data, the dataset metrics (tokenizer PSNR/SSIM, LAM NMI/accuracy,
+dynamics PSNR and ΔtPSNR)."""
 
 from genie_studio.commands._common import add_model_arg, print_json
 
 
 def add_arguments(p):
     add_model_arg(p)
-    p.add_argument("--data", required=True, help="a clip dataset (held-out seeds)")
+    p.add_argument("--data", help="a clip dataset (held-out seeds) for the dataset metrics")
+    p.add_argument("--drawings", help="folder of held-out drawings with drawings.json (default: examples/heldout)")
+    p.add_argument("--no-framing", action="store_true",
+                   help="fit drawings by height only, without framing the player as the training camera")
+    p.add_argument("--no-fidelity", action="store_true", help="skip the held-out drawing suite")
     p.add_argument("--json", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="fewer samples (a smoke test)")
@@ -25,6 +31,7 @@ def _print(res: dict, prefix: str = "") -> None:
 def run(args):
     from genie_studio.cli import CommandError
     from genie_studio.data.dataset import ClipDataset
+    from genie_studio.evaluate.fidelity import SEEDS, evaluate_fidelity, heldout_drawings
     from genie_studio.evaluate.run import evaluate_model
     from genie_studio.registry import resolve_model
     from genie_studio.world.bundle import BundleError, load_model, read_meta
@@ -33,8 +40,16 @@ def run(args):
         folder = resolve_model(args.model)
         comps = tuple(c for c in ("tokenizer", "lam", "dynamics") if c in read_meta(folder).get("components", {}))
         wm = load_model(folder, components=comps)
-        ds = ClipDataset(args.data)
-        res = evaluate_model(wm, ds, seed=args.seed, quick=args.quick)
+        res = {}
+        if args.data:
+            res.update(evaluate_model(wm, ClipDataset(args.data), seed=args.seed, quick=args.quick))
+        if not args.no_fidelity and wm.dynamics is not None:
+            drawings = heldout_drawings(args.drawings)
+            seeds = (1,) if args.quick else SEEDS
+            res["fidelity"] = evaluate_fidelity(wm, drawings[:2] if args.quick else drawings, seeds=seeds,
+                                                frame_player=not args.no_framing)
+        if not res:
+            raise CommandError("nothing to evaluate: give --data, or a model with a dynamics component")
     except (BundleError, OSError, ValueError) as e:
         raise CommandError(str(e)) from None
     if args.json:

@@ -4,8 +4,9 @@
 1. Names the latent actions (``labels.label_actions``) and stores the labels in config.json.
 2. Evaluates on held-out datasets (one per style): tokenizer PSNR/SSIM, LAM NMI/accuracy, 16-frame
    autoregressive PSNR, ΔtPSNR at t=4.
-3. Runs the control test on the example sketches (levels no training episode came from) and a
-   64-frame stability test (does the level stay recognisable?).
+3. Runs the control test on the example sketches (levels no training episode came from), a
+   64-frame stability test (does the level stay recognisable?) and the world-fidelity suite on the
+   held-out drawings (``fidelity.py``), with and without the prompt framing.
 4. Renders play GIFs from example sketches into docs/ and writes MODEL_DIR/README.md + eval.json.
 """
 
@@ -21,9 +22,11 @@ import numpy as np
 from genie_studio.controls.defaults import idle_index
 from genie_studio.data.dataset import ClipDataset
 from genie_studio.data.palette import classify
+from genie_studio.evaluate.fidelity import evaluate_fidelity
 from genie_studio.evaluate.labels import control_action, control_test, label_actions
 from genie_studio.evaluate.run import evaluate_model
 from genie_studio.fsutil import atomic_write_json, atomic_write_text
+from genie_studio.resources import example_sketches
 from genie_studio.session.actions import parse_spec
 from genie_studio.session.prompt import fit_prompt
 from genie_studio.session.world_session import WorldSession
@@ -32,10 +35,6 @@ from genie_studio.world.bundle import load_model, update_meta
 ROOT = Path(__file__).resolve().parents[2]
 CONTROL_REPEATS = 3  # sampling seeds per example sketch in the control test
 GIF_SPEC = "right*20,right+jump*6,right*10,noop*4,left*12,jump*6,right*6"
-
-
-def example_sketches() -> list[Path]:
-    return sorted((ROOT / "examples" / "sketches").glob("*.png"))
 
 
 def stability(wm, prompts, frames: int = 64, seed: int = 7) -> dict:
@@ -88,6 +87,56 @@ def render_gifs(wm, docs: Path, n: int = 3) -> list[str]:
 
 def _fmt(v, nd=2):
     return "n/a" if v is None else (f"{v:.{nd}f}" if isinstance(v, float) else str(v))
+
+
+def _pct(v):
+    return "n/a" if v is None else f"{v:.0%}"
+
+
+def _fidelity_lines(report: dict) -> list[str]:
+    fr, pl = report.get("fidelity"), report.get("fidelity_plain")
+    if not fr:
+        return []
+    lines = ["", "## What a designer sees: held-out drawings", "",
+             f"{fr['drawings']} drawings that no training level came from (`examples/heldout/`: pencil, marker and "
+             f"filled strokes; square, 16:9 and strip canvases; the player 4-20% of the image height), "
+             f"{len(fr['seeds'])} sampling seeds each, inputs sent as the default controls send them "
+             f"({', '.join(f'{k} -> {v}' for k, v in fr['actions'].items())}). Definitions: "
+             "`genie_studio/evaluate/fidelity.py`. *Framed*: the prompt policy that scales and frames the drawing "
+             "by its player (the default everywhere); *plain*: fitted by height only.", "",
+             "| measure | framed | plain | target |", "|---|---|---|---|"]
+    rows = [
+        ("object persistence while moving (right, frames 2 and 4)",
+         lambda r: r["persistence_moving"]["overall"], ">= 0.80", "{:.2f}"),
+        ("object persistence while idle (frame 16)", lambda r: r["persistence_idle"]["overall"], ">= 0.90",
+         "{:.2f}"),
+        ("sustained control: right", lambda r: r["control"]["right"], ">= 90%", None),
+        ("sustained control: left", lambda r: r["control"]["left"], ">= 90%", None),
+        ("sustained control: jump", lambda r: r["control"]["jump"], ">= 90%", None),
+        ("idle keeps the player within 2 px", lambda r: r["idle_still_2px"], ">= 90%", None),
+        ("right without a hop", lambda r: r["no_hop"]["right"], ">= 80%", None),
+        ("left without a hop", lambda r: r["no_hop"]["left"], ">= 80%", None),
+    ]
+    for name, get, target, fmt in rows:
+        vals = []
+        for r in (fr, pl):
+            try:
+                v = get(r) if r else None
+            except (KeyError, TypeError):
+                v = None
+            vals.append("n/a" if v is None else (fmt.format(v) if fmt else _pct(v)))
+        lines.append(f"| {name} | {vals[0]} | {vals[1]} | {target} |")
+    lines += ["", "Per class, framed (moving / idle): " + ", ".join(
+        f"{k} {fr['persistence_moving']['per_class'].get(k, float('nan')):.2f} / "
+        f"{fr['persistence_idle']['per_class'].get(k, float('nan')):.2f}"
+        for k in ("ground", "platform", "hazard", "collectible", "enemy")) + ".", "",
+        "| drawings | trials | persistence moving | persistence idle | control (mean of right, left, jump) |",
+        "|---|---|---|---|---|"]
+    for axis, groups in fr["by"].items():
+        for val, g in groups.items():
+            lines.append(f"| {axis}: {val} | {g['trials']} | {_fmt(g['persistence_moving'])} | "
+                         f"{_fmt(g['persistence_idle'])} | {_pct(g['control_mean'])} |")
+    return lines
 
 
 def write_card(model_dir: Path, report: dict) -> str:
@@ -176,6 +225,8 @@ def main(argv=None) -> int:
         "meta": wm.meta, "labels": labels, "eval": evals,
         "control": control_test(wm, wm.action_labels, prompts=prompts, repeats=CONTROL_REPEATS),
         "stability": stability(wm, prompts),
+        "fidelity": evaluate_fidelity(wm),
+        "fidelity_plain": evaluate_fidelity(wm, frame_player=False),
         "gifs": render_gifs(wm, Path(args.docs)),
         "params": {c: sum(p.numel() for p in getattr(wm, c).parameters()) for c in ("tokenizer", "lam", "dynamics")},
         "commands": Path(args.commands).read_text() if args.commands else "",
@@ -185,7 +236,7 @@ def main(argv=None) -> int:
     report["seconds"] = round(time.time() - t0, 1)
     atomic_write_json(model_dir / "eval.json", {k: v for k, v in report.items() if k != "meta"})
     write_card(model_dir, report)
-    print(json.dumps({k: report[k] for k in ("control", "stability", "gifs")}, indent=2))
+    print(json.dumps({k: report[k] for k in ("control", "stability", "fidelity", "gifs")}, indent=2))
     return 0
 
 

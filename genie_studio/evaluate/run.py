@@ -10,6 +10,7 @@ import torch
 
 from genie_studio.data.dataset import ClipDataset
 from genie_studio.evaluate.metrics import mapping_accuracy, nmi, psnr, ssim
+from genie_studio.pathnames import portable_path
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel
 
@@ -119,7 +120,7 @@ def evaluate_dynamics(wm: WorldModel, ds: ClipDataset, clips: int = 16, horizon:
 
 
 def evaluate_model(wm: WorldModel, ds: ClipDataset, seed: int = 0, quick: bool = False) -> dict:
-    out = {"model": wm.name, "data": str(ds.path), "styles": ds.manifest.get("styles")}
+    out = {"model": wm.name, "data": portable_path(ds.path), "styles": ds.manifest.get("styles")}
     if wm.tokenizer is not None:
         out["tokenizer"] = evaluate_tokenizer(wm, ds, frames=64 if quick else 256, seed=seed)
     if wm.lam is not None:

@@ -91,16 +91,19 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
     loader = ClipLoader(datasets, p["clip_len"], p["batch"], seed, rank=rank, world_size=world)
     ck_dir = out / ".train" / component
     step, elapsed = 0, 0.0
+    # FLOPs are counted once, on a run's first step, and kept in the checkpoint: counting dispatches
+    # convolutions differently, so counting again after a resume would break exact resume.
+    flops_per_step = None
     if resume and checkpoint.exists(ck_dir):
         state = checkpoint.load(ck_dir, model, opt)
         step, elapsed = state["step"], state.get("elapsed", 0.0)
+        flops_per_step = state.get("flops_per_step")
         loader.load_state_dict(state["loader"])
         log.info("resumed %s at step %d", component, step)
     out.mkdir(parents=True, exist_ok=True)
     log_file = out / f"train-{component}.jsonl"
     vq = getattr(model, "vq", None)
     reset_every = p.get("reset_every", 0)
-    flops_per_step = None
     tokens_per_step = p["batch"] * world * p["clip_len"] * _tokens_per_frame(model)
     t_last, n_since = time.monotonic(), 0
     metrics: dict = {}
@@ -147,6 +150,7 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
         if step % ckpt_every == 0 or step == total:
             if rank == 0:
                 checkpoint.save(ck_dir, model, opt, {"step": step, "elapsed": elapsed, "loader": loader.state_dict(),
+                                                     "flops_per_step": flops_per_step,
                                                      "preset": preset, "component": component})
             if world > 1:
                 dist.barrier()

@@ -15,8 +15,10 @@ from genie_studio.world.bundle import BundleError, load_model
 torch.set_num_threads(1)
 
 TINY = {
-    "tokenizer": {"arch": {"patch": 4, "dim": 32, "enc_depth": 1, "dec_depth": 1, "heads": 2, "codebook": 32,
-                           "latent": 8, "temporal": False}, "batch": 2, "clip_len": 1, "warmup": 2},
+    # the ST-ViViT tokenizer ("vit"): the loop's tests below compare weights across processes and resumes;
+    # the conv tokenizer (the tiny preset's) is covered by the resume test too
+    "tokenizer": {"arch": {"arch": "vit", "patch": 4, "dim": 32, "enc_depth": 1, "dec_depth": 1, "heads": 2,
+                           "codebook": 32, "latent": 8, "temporal": False}, "batch": 2, "clip_len": 1, "warmup": 2},
     "lam": {"arch": {"patch": 8, "dim": 32, "enc_depth": 1, "dec_depth": 1, "heads": 2, "num_actions": 4,
                      "latent": 8, "conv_width": 8}, "batch": 2, "clip_len": 3, "warmup": 2},
     "dynamics": {"arch": {"dim": 32, "depth": 1, "heads": 2, "context": 3}, "batch": 2, "clip_len": 3,
@@ -50,13 +52,15 @@ def test_train_all_stages_make_a_loadable_model(data, tmp_path):
     assert set(wm.meta["training"]) == {"tokenizer", "lam", "dynamics"}
 
 
-def test_resume_continues_exactly(data, tmp_path):
+@pytest.mark.parametrize("arch", ["vit", "conv"])
+def test_resume_continues_exactly(data, tmp_path, arch):
     straight, resumed = tmp_path / "a", tmp_path / "b"
-    _train("tokenizer", data, straight, 4)
-    _train("tokenizer", data, resumed, 2)  # an interrupted run: checkpoint at step 2
-    (resumed / "tokenizer.safetensors").unlink()
+    over = {**TINY["tokenizer"], "arch": {**TINY["tokenizer"]["arch"], "arch": arch, "conv_width": 8}}
+    train_component("tokenizer", [data], straight, max_steps=4, progress=False, overrides=over, ckpt_every=2)
+    train_component("tokenizer", [data], resumed, max_steps=2, progress=False, overrides=over, ckpt_every=2)
+    (resumed / "tokenizer.safetensors").unlink()  # an interrupted run: checkpoint at step 2
     summary = train_component("tokenizer", [data], resumed, max_steps=4, resume=True, progress=False,
-                              overrides=TINY["tokenizer"], ckpt_every=2)
+                              overrides=over, ckpt_every=2)
     assert summary["steps"] == 4
     a, b = _weights(straight, "tokenizer"), _weights(resumed, "tokenizer")
     assert all(torch.equal(a[k], b[k]) for k in a)
