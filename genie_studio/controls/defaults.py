@@ -1,7 +1,7 @@
 """The default profile for a model, built from its action labels.
 
-Words the labels are made of decide the inputs (labels are split at ``+``, ``_`` and spaces, case
-ignored):
+Words the labels are made of decide the inputs (the vocabulary of :mod:`.vocabulary`: labels are
+split at ``+``, ``_``, ``-`` and spaces, case ignored, synonyms such as "hop" read as their word):
 
 ==========  ==================  =================  ====================================
 word        arrows              WASD               gamepad
@@ -16,21 +16,19 @@ jump        Space (+ Up)        Space (+ W)        A (+ d-pad up, left stick up)
 Up/W/d-pad up/stick up also mean *jump* when the model has no "up" action. A label made of several
 words ("left+jump", "right+jump") gets chords: one input per word from the same scheme (Left + Space,
 A + W, d-pad right + A, ...). The idle action (sent when nothing is held) is the label noop, no-op,
-idle, none, stay, still or nothing, else action 0. A word that no single-word label owns (a model
-whose leftward action came out as "left+jump") also gets its plain input on the first combination
-that contains it, so holding Left still moves left. Labels with other words ("a3", "other") get no
-binding: bind them in the editor's Controls panel.
+idle, none, stay, still or nothing, else action 0 (``vocabulary.IDLE_WORDS``). A word that no
+single-word label owns (a model whose leftward action came out as "left+jump") also gets its plain
+input on the first combination that contains it, so holding Left still moves left. Labels with other
+words ("a3", "other") get no binding: bind them in the editor's Controls panel.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 
 from genie_studio.controls.profile import Profile
+from genie_studio.controls.vocabulary import WORDS, canonical_parts, idle_index
 
-IDLE_WORDS = ("noop", "no-op", "idle", "none", "stay", "still", "nothing")
-WORDS = ("left", "right", "up", "down", "jump")
 _SCHEMES = {
     "arrows": {"left": ["key:Left"], "right": ["key:Right"], "up": ["key:Up"], "down": ["key:Down"],
                "jump": ["key:Space"]},
@@ -44,18 +42,10 @@ _SCHEMES = {
 
 def label_words(label: str) -> list[str] | None:
     """``"Right+Jump"`` -> ``["right", "jump"]``; None when a part is not a known word."""
-    parts = [p for p in re.split(r"[+_\s]+", label.strip().lower()) if p]
+    parts = canonical_parts(label)
     if not parts or any(p not in WORDS for p in parts) or len(set(parts)) != len(parts):
         return None
     return parts
-
-
-def idle_index(labels: list[str]) -> int:
-    low = [label.strip().lower() for label in labels]
-    for w in IDLE_WORDS:
-        if w in low:
-            return low.index(w)
-    return 0
 
 
 def default_profile(labels: list[str], model: str = "") -> Profile:

@@ -3,12 +3,16 @@
 Keys are named by plain strings ("Left", "A", "Space", "1"...). Direction keys feed a set of
 directions: Left/A -> left, Right/D -> right, Up/W/Space -> jump, Down/S -> down. The held set is
 mapped to the best-matching label: ``{right, jump}`` tries "right+jump", "jump+right", "jump right",
-"right jump", then "jump", then "right"; nothing held -> "noop" (or "idle"/"none"/"stay", else the
-first action). Digit keys 1..9 hold action index 0..8 directly, so a model whose labels are just
-"a0".."a7" stays playable. Labels not present are never invented: the fallback is always a real action.
+"right jump", then "jump", then "right"; nothing held -> the idle action of the shared vocabulary
+(``controls/vocabulary.py``: "noop", "idle", "nothing"..., else the first action). Label words are
+read through the same vocabulary ("hop" is jump); this keymap has no "up": Up and "up" labels mean
+jump. Digit keys 1..9 hold action index 0..8 directly, so a model whose labels are just "a0".."a7"
+stays playable. Labels not present are never invented: the fallback is always a real action.
 """
 
 from __future__ import annotations
+
+from genie_studio.controls.vocabulary import canonical_parts, idle_index, label_parts
 
 DIRECTION_KEYS: dict[str, str] = {
     "Left": "left", "A": "left",
@@ -16,34 +20,18 @@ DIRECTION_KEYS: dict[str, str] = {
     "Up": "jump", "W": "jump", "Space": "jump",
     "Down": "down", "S": "down",
 }
-NOOP_NAMES = ("noop", "no-op", "idle", "none", "stay", "still")
-_ORDER = ("left", "right", "down", "jump")  # canonical order of directions inside a combined label
-
-
-def _norm(label: str) -> str:
-    return label.strip().lower().replace("_", "+").replace(" ", "+").replace("-", "+") if label else ""
-
-
-def _find(labels: list[str], name: str) -> int | None:
-    want = _norm(name)
-    for i, l in enumerate(labels):
-        if _norm(l) == want:
-            return i
-    return None
-
-
-SYNONYMS = {"up": "jump", "hop": "jump", "leap": "jump", "duck": "down", "crouch": "down"}
+_ORDER = ("left", "right", "down", "jump")  # the directions this keymap holds
 
 
 def _dirs_of(label: str) -> frozenset[str]:
     """The directions a label names, ignoring other words: "Walk_Left" -> {left}, "jump+right" -> {jump, right}."""
-    parts = (SYNONYMS.get(p, p) for p in _norm(label).split("+") if p)
+    parts = ("jump" if p == "up" else p for p in canonical_parts(label))
     return frozenset(p for p in parts if p in _ORDER)
 
 
 def _find_combo(labels: list[str], dirs: frozenset[str]) -> int | None:
     for i, l in enumerate(labels):  # exact words first ("right+jump"), then labels with extra words
-        parts = [p for p in _norm(l).split("+") if p]
+        parts = label_parts(l)
         if parts and frozenset(parts) == dirs:
             return i
     for i, l in enumerate(labels):
@@ -52,21 +40,13 @@ def _find_combo(labels: list[str], dirs: frozenset[str]) -> int | None:
     return None
 
 
-def noop_index(labels: list[str]) -> int:
-    for n in NOOP_NAMES:
-        i = _find(labels, n)
-        if i is not None:
-            return i
-    return 0
-
-
 def action_for_directions(dirs, labels: list[str]) -> int:
     """A set of held directions -> the index of the best-matching action label."""
     dirs = frozenset(d for d in dirs if d in _ORDER)
     if "left" in dirs and "right" in dirs:  # opposite keys cancel
         dirs = dirs - {"left", "right"}
     if not dirs:
-        return noop_index(labels)
+        return idle_index(labels)
     i = _find_combo(labels, dirs)
     if i is not None:
         return i
@@ -76,7 +56,7 @@ def action_for_directions(dirs, labels: list[str]) -> int:
             i = _find_combo(labels, frozenset({keep}))
             if i is not None:
                 return i
-    return noop_index(labels)
+    return idle_index(labels)
 
 
 def action_for_keys(keys, labels: list[str]) -> int:
@@ -90,7 +70,7 @@ def action_for_keys(keys, labels: list[str]) -> int:
 
 def default_bindings(labels: list[str]) -> dict[str, str]:
     """The bindings in use as ``{"Left": "left", "Up+Right": "right+jump", ...}``, saved with a project."""
-    out = {"(no key)": labels[noop_index(labels)] if labels else ""}
+    out = {"(no key)": labels[idle_index(labels)] if labels else ""}
     combos = {"Left": {"left"}, "Right": {"right"}, "Up": {"jump"}, "Down": {"down"},
               "Up+Left": {"left", "jump"}, "Up+Right": {"right", "jump"}}
     for name, dirs in combos.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-DIRECTION_WORDS = ("left", "right", "up", "down", "jump")
+from genie_studio.controls.vocabulary import SYNONYMS, WORDS, find_idle, first_with_word, is_idle_word
 
 
 class ActionError(ValueError):
@@ -12,8 +12,9 @@ class ActionError(ValueError):
 def action_index(action, labels: list[str]) -> int:
     """An action given by index or label -> its index; unknown ones are refused with the valid list.
 
-    A direction word that no label equals ("right" for a model whose labels say "right+jump") names the
-    first label containing it, the action the default controls send for that key."""
+    A word of the shared vocabulary (``controls/vocabulary.py``) that no label equals ("right" for a model
+    whose labels say "right+jump") names the first label containing it, the action the default controls
+    send for that key; an idle word ("noop", "nothing"...) names the model's idle label."""
     n = len(labels)
     if isinstance(action, bool):
         raise ActionError(f"not an action: {action!r}")
@@ -30,10 +31,11 @@ def action_index(action, labels: list[str]) -> int:
             return action_index(int(s), labels)
         if s.startswith("a") and s[1:].isdigit():
             return action_index(int(s[1:]), labels)
-        if s in DIRECTION_WORDS:
-            for i, label in enumerate(low):
-                if s in label.split("+"):
-                    return i
+        i = first_with_word(labels, s) if SYNONYMS.get(s, s) in WORDS else None
+        if i is None and is_idle_word(s):
+            i = find_idle(labels)
+        if i is not None:
+            return i
         raise ActionError(f"unknown action {action!r}; valid actions: {', '.join(labels)} (or 0..{n - 1})")
     raise ActionError(f"not an action: {action!r}")
 
