@@ -87,8 +87,7 @@ def run(args):
     except (PromptError, ActionError) as e:
         raise CommandError(str(e)) from None
     finally:
-        if hasattr(session, "close"):
-            session.close()
+        session.close()
     from genie_studio.export.base import ExportError, ExportOptions
     from genie_studio.export.registry import default_registry
 

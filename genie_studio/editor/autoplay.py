@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from genie_studio.autoplay.policy import AutoplayDriver, PolicyError, find_policies, load_policy
+from genie_studio.session.world_session import WorldSession
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class AutoplayControl(QObject):
     def start(self, policy_folder=None) -> bool:
         worker = self.win.controller.worker
         session = worker.session
-        if session is None or getattr(getattr(session, "model", None), "dynamics", None) is None:
+        if not isinstance(session, WorldSession):
             return self._refuse("Autoplay needs a model loaded on this computer (a remote server's model "
                                 "cannot be checked against the policy)")
         try:

@@ -210,7 +210,8 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         labels = self.palette.labels()
         name = labels[action] if 0 <= action < len(labels) else None
         self.play_view.set_frame(frame, name, fps, index)
-        rtt = getattr(self.controller.worker.session, "last_rtt_ms", None)
+        session = self.controller.worker.session
+        rtt = session.last_rtt_ms if session is not None else None
         self.rtt_status.setText("" if rtt is None else f"server round trip {rtt:.0f} ms")
         self.palette.set_active(action)
         self.record_frame(frame, action)

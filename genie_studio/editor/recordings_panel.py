@@ -266,7 +266,7 @@ def install_recording(window) -> None:
     state = {"waiting": False}
 
     def start():
-        session = getattr(window.controller.worker, "session", None)
+        session = window.controller.worker.session
         if session is None or not window.model_info:
             window.statusBar().showMessage("Load a model before recording", 5000)
             return

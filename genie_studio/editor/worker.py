@@ -18,6 +18,7 @@ from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTi
 
 from genie_studio.editor.session_factory import SessionError, make_session
 from genie_studio.session.prompt import PromptError
+from genie_studio.session.protocol import Session
 from genie_studio.session.world_session import WorldSession, step_many
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class WorldWorker(QObject):
 
     def __init__(self):
         super().__init__()
-        self.session = None
+        self.session: Session | None = None
         self.action = 0  # written by the UI thread, read before each step
         self.driver = None  # autoplay (issue #20): when set, it chooses the action; the UI clears it at once
         self.fps_target = 15
@@ -67,7 +68,7 @@ class WorldWorker(QObject):
         self.fps_target = int(settings.get("fps", 15))
         self.modelLoaded.emit({"name": s.model.name, "path": str(s.model.path or ""), "labels": list(s.labels),
                                "resolution": tuple(s.resolution), "device": str(s.device),
-                               "patch": int(getattr(s.model, "patch", None) or s.model.tokenizer.cfg.patch)})
+                               "patch": s.patch})
 
     @Slot(object)
     def reset(self, prompt) -> None:

@@ -38,7 +38,7 @@ def default_scale(resolution: tuple[int, int]) -> int:
 def _profile_for(session, profile: Profile | None) -> Profile:
     labels = list(session.labels)
     if profile is None:
-        name = getattr(getattr(session, "model", None), "name", "") or "default"
+        name = session.model.name or "default"
         profile, warnings = load_profile(name, labels)
     elif [x.lower() for x in profile.labels] != [x.lower() for x in labels]:
         profile, warnings = remap(profile, labels)
@@ -90,7 +90,7 @@ def run_player(session, fps: int = 15, scale: int | None = None, profile: Profil
     gamepads = None
     try:
         screen = pygame.display.set_mode((w * scale, h * scale))
-        name = getattr(getattr(session, "model", None), "name", "world")
+        name = session.model.name
         pygame.display.set_caption(f"Genie Studio - {name} - Esc quits, F5 resets, Backspace rewinds")
         font = pygame.font.Font(None, max(16, min(28, w * scale // 20)))
         gamepads = Gamepads()

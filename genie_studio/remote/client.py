@@ -39,6 +39,8 @@ class RemoteModel:
 
 
 class RemoteSession:
+    """A :class:`~genie_studio.session.protocol.Session` whose world runs on a server."""
+
     def __init__(self, url: str, token: str | None = None, model: str | None = None, seed: int = 0,
                  steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = 1.0, *, encoding: str | None = None,
                  timeout: float = 60.0, reconnect_timeout: float = 30.0, cafile: str | None = None):
@@ -90,6 +92,10 @@ class RemoteSession:
     @property
     def resolution(self) -> tuple[int, int]:
         return tuple(self.model_info["resolution"])
+
+    @property
+    def patch(self) -> int:
+        return int(self.model.patch)
 
     @property
     def frame(self) -> np.ndarray | None:

@@ -46,6 +46,10 @@ class _Frame:
 
 
 class WorldSession:
+    """The local :class:`~genie_studio.session.protocol.Session`."""
+
+    last_rtt_ms: float | None = None  # no server, no round trip
+
     def __init__(self, model: WorldModel | str | os.PathLike, device: str | torch.device = "cpu",
                  steps: int = DEFAULT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
                  context: int | None = None, precision: str = "bf16", cached: bool = True):
@@ -72,6 +76,10 @@ class WorldSession:
     @property
     def resolution(self) -> tuple[int, int]:
         return tuple(self.model.tokenizer.cfg.image_size)
+
+    @property
+    def patch(self) -> int:
+        return int(self.model.tokenizer.cfg.patch)
 
     @property
     def frame(self) -> np.ndarray | None:
@@ -123,6 +131,9 @@ class WorldSession:
     @property
     def actions(self) -> list[int]:
         return [f.action for f in self.history[1:]]
+
+    def close(self) -> None:
+        """Nothing to release: the model's weights are shared and freed with the last reference."""
 
     # ---- internals --------------------------------------------------------------------------------
     def _require_reset(self):
