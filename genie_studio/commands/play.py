@@ -24,37 +24,18 @@ def add_arguments(p):
 
 
 def make_session(args):
-    """The world to play, local or remote (--server): both have the WorldSession interface."""
+    """The world to play, local or remote (--server): both are a ``Session``."""
     from genie_studio.cli import CommandError
+    from genie_studio.session.open import SessionError, SessionSettings, open_session
 
-    knobs = {"seed": args.seed}
-    if args.steps is not None:
-        knobs["steps"] = args.steps
-    if args.temperature is not None:
-        knobs["temperature"] = args.temperature
-    if args.server:
-        from genie_studio.remote.auth import AuthError, read_token
-        from genie_studio.remote.client import RemoteSession
-        from genie_studio.remote.protocol import RemoteError
-
-        try:
-            token = read_token(args.token_file) if args.token_file else None
-            return RemoteSession(args.server, token=token, model=args.model, **knobs)
-        except (AuthError, RemoteError, ValueError) as e:
-            raise CommandError(f"--server {args.server}: {e}") from None
-    if args.token_file:
-        raise CommandError("--token-file needs --server")
-    from genie_studio.registry import resolve_model
-    from genie_studio.session.devices import resolve_device, resolve_precision
-    from genie_studio.session.world_session import WorldSession
-    from genie_studio.world.bundle import BundleError
-
+    knobs = {k: v for k, v in (("steps", args.steps), ("temperature", args.temperature)) if v is not None}
     try:
-        device = resolve_device(args.device)
-        return WorldSession(resolve_model(args.model), device=device, precision=resolve_precision("auto", device),
-                            **knobs)
-    except (BundleError, ValueError) as e:
-        raise CommandError(str(e)) from None
+        return open_session(SessionSettings(model=args.model, device=args.device, seed=args.seed,
+                                            server_url=args.server, token_file=args.token_file, **knobs))
+    except SessionError as e:
+        if e.part == "server" and args.server:
+            raise CommandError(f"--server {args.server}: {e}") from None
+        raise CommandError("--token-file needs --server" if args.token_file and not args.server else str(e)) from None
 
 
 def run(args):

@@ -29,24 +29,20 @@ def run(args) -> int:
     from genie_studio.config import load_settings
     from genie_studio.progress import progress_bar
     from genie_studio.recording import Recorder, RecordingError
-    from genie_studio.registry import resolve_model
     from genie_studio.session.actions import ActionError, parse_spec
-    from genie_studio.session.devices import resolve_device, resolve_precision
+    from genie_studio.session.open import SessionError, SessionSettings, open_session
     from genie_studio.session.prompt import PromptError
-    from genie_studio.session.world_session import WorldSession
-    from genie_studio.world.bundle import BundleError
 
     settings = load_settings()
     try:
-        device = resolve_device(args.device)
-        session = WorldSession(resolve_model(args.model), device=device,
-                               steps=args.steps or settings["maskgit_steps"],
-                               temperature=settings["temperature"] if args.temperature is None else args.temperature,
-                               seed=args.seed, precision=resolve_precision(args.precision, device))
+        session = open_session(SessionSettings(
+            model=args.model, device=args.device, precision=args.precision, seed=args.seed,
+            steps=args.steps or settings["maskgit_steps"],
+            temperature=settings["temperature"] if args.temperature is None else args.temperature))
         actions = parse_spec(args.actions, session.labels)
         rec = Recorder.for_session(session, args.out, args.prompt, fps=args.fps or settings["fps"],
                                    clock="nominal", name=args.name)
-    except (BundleError, ActionError, PromptError, RecordingError, ValueError) as e:
+    except (SessionError, ActionError, PromptError, RecordingError, ValueError) as e:
         raise CommandError(str(e)) from None
     try:
         with progress_bar(len(actions), "recording", enabled=not args.json, unit="frame") as bar:

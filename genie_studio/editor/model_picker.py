@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QLabel, QToolBar
 
-from genie_studio.editor.session_factory import available_devices
 from genie_studio.registry import list_models
+from genie_studio.session.devices import available_devices
 
 
 class ModelPicker(QObject):

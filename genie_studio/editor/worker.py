@@ -16,7 +16,7 @@ import time
 
 from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from genie_studio.editor.session_factory import SessionError, make_session
+from genie_studio.session.open import SessionError, SessionSettings, open_session
 from genie_studio.session.prompt import PromptError
 from genie_studio.session.protocol import Session
 from genie_studio.session.world_session import WorldSession, step_many
@@ -29,6 +29,15 @@ OOM_HELP = ("Out of memory while generating frames. Try fewer MaskGIT steps, the
 def _is_oom(e: BaseException) -> bool:
     return isinstance(e, MemoryError) or type(e).__name__ == "OutOfMemoryError" or "out of memory" in str(e)
 
+
+def _load_error(e: SessionError, settings: dict) -> str:
+    """What the editor says when a session cannot be opened, with where to fix it."""
+    if e.part == "model":
+        return f"{e}. Pick another model in Model > Open Model Folder, or install one with `genie-studio train`"
+    if e.part == "server":
+        return (f"remote server {settings.get('server_url') or '(no URL)'}: {e}. Check the URL and the token "
+                "file, or pick a local device")
+    return str(e)
 
 class WorldWorker(QObject):
     modelLoaded = Signal(dict)  # name, path, labels, resolution, device
@@ -55,10 +64,10 @@ class WorldWorker(QObject):
     def load(self, settings: dict, model: str) -> None:
         self.pause()
         try:
-            s = make_session(settings, model or None)
+            s = open_session(SessionSettings.from_settings(settings, model or None))
         except SessionError as e:
             self.session = None
-            self.modelFailed.emit(str(e))
+            self.modelFailed.emit(_load_error(e, settings))
             return
         except Exception as e:  # noqa: BLE001 - any failure to load is reported, never crashes the UI
             self.session = None

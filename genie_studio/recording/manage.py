@@ -29,28 +29,24 @@ def replay_session(rec, model=None, device: str = "cpu", strict: bool = True):
 
     ``model``: a WorldModel, a model folder or name, or None for the recorded model folder. With
     ``strict``, a model whose config hash differs from the recorded one is refused."""
-    from genie_studio.session.world_session import WorldSession
-    from genie_studio.world.bundle import WorldModel, load_model
+    from genie_studio.session.open import SessionError, SessionSettings, open_session
 
     rec = _as_recording(rec)
     h = rec.header
     if model is None:
         path = h["model"].get("path")
-        if path and Path(path).is_dir():
-            model = path
-        else:
-            from genie_studio.registry import resolve_model
-
-            model = resolve_model(h["model"]["name"])
-    if not isinstance(model, WorldModel):
-        model = load_model(Path(model), device=device)
-    got = meta.model_identity(model)
+        model = path if path and Path(path).is_dir() else h["model"]["name"]
+    try:
+        s = open_session(SessionSettings(model=model, device=device, steps=h["steps"], temperature=h["temperature"],
+                                         seed=h["seed"], context=h.get("context"),
+                                         precision=h.get("precision", "fp32")))
+    except SessionError as e:
+        raise ReplayError(f"{rec.folder}: {e}") from None
+    got = meta.model_identity(s.model)
     if strict and got["config_sha256"] != h["model"]["config_sha256"]:
         raise ReplayError(f"{rec.folder}: recorded with model {h['model']['name']!r} "
                           f"(config sha256 {h['model']['config_sha256'][:12]}), but {got['name']!r} has "
                           f"{got['config_sha256'][:12]}; pass the recorded model, or strict=False to replay anyway")
-    s = WorldSession(model, device=device, steps=h["steps"], temperature=h["temperature"], seed=h["seed"],
-                     context=h.get("context"), precision=h.get("precision", "fp32"))
     s.reset(rec.prompt_path)
     for p in h.get("prefix_actions", []):
         s.steps, s.temperature = p["steps"], p["temperature"]

@@ -5,6 +5,10 @@ from __future__ import annotations
 import torch
 
 
+def available_devices() -> list[str]:
+    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
 def resolve_device(name: str | None = "auto") -> str:
     """``auto`` -> cuda when a CUDA GPU is present, else cpu; ``cuda`` without a GPU is refused."""
     name = (name or "auto").lower()

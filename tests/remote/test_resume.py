@@ -84,7 +84,10 @@ def test_server_restart_replays_the_session(model_dir, local):
 
 
 def test_editor_backend_setting_gives_a_remote_session(make_server, tmp_path):
-    from genie_studio.editor.session_factory import SessionError, make_session
+    from genie_studio.session.open import SessionError, SessionSettings, open_session
+
+    def make_session(settings, model):
+        return open_session(SessionSettings.from_settings(settings, model))
 
     st = make_server()
     (tmp_path / "token").write_text(TOKEN + "\n")
@@ -100,4 +103,4 @@ def test_editor_backend_setting_gives_a_remote_session(make_server, tmp_path):
     finally:
         s.close()
     with pytest.raises(SessionError, match="auth_failed"):
-        make_session({**settings, "server_token_file": None})
+        make_session({**settings, "server_token_file": None}, None)

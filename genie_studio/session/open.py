@@ -1,0 +1,101 @@
+"""The one session builder: :class:`SessionSettings` -> a ready-to-reset :class:`~.protocol.Session`.
+
+Every front end opens its world here (the editor, ``play``, ``record``, the server's engine and
+recording replay): the model (a name, a folder or a loaded ``WorldModel``; None is the settings'
+model), the device and precision policy of :mod:`.devices`, the MaskGIT steps, temperature and seed,
+and the backend: with a ``server_url`` the world runs on a ``genie-studio serve``, else locally.
+Failures are a :class:`SessionError` whose ``part`` says what to fix: "device", "model" or "server".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from genie_studio.session import devices
+from genie_studio.session.protocol import Session
+from genie_studio.session.world_session import DEFAULT_STEPS, DEFAULT_TEMPERATURE, WorldSession
+
+
+class SessionError(RuntimeError):
+    """The session could not be opened; the message says why, ``part`` what to fix."""
+
+    def __init__(self, message: str, part: str):
+        super().__init__(message)
+        self.part = part
+
+
+@dataclass
+class SessionSettings:
+    model: Any = None  # model name, folder or WorldModel; None or "default": the settings' default model
+    device: str | None = "auto"
+    precision: str | None = "auto"
+    steps: int = DEFAULT_STEPS
+    temperature: float = DEFAULT_TEMPERATURE
+    seed: int = 0
+    context: int | None = None  # frames of context; None: the model's
+    components: tuple[str, ...] = ("tokenizer", "lam", "dynamics")  # model parts to load
+    server_url: str | None = None  # set: play on this server
+    token: str | None = None
+    token_file: str | os.PathLike | None = None  # read when no token is given
+
+    @classmethod
+    def from_settings(cls, settings: dict, model=None) -> SessionSettings:
+        """The editor's settings dict (``config.DEFAULT_SETTINGS`` keys) with an optional model override."""
+        remote = settings.get("backend", "local") == "remote"
+        if not remote and settings.get("backend", "local") != "local":
+            raise SessionError(f"unknown backend {settings['backend']!r}; choose a device (local) or a remote "
+                               "server", "device")
+        return cls(model=model if remote else (model or settings.get("model")), device=settings.get("device"),
+                   steps=int(settings.get("maskgit_steps", DEFAULT_STEPS)),
+                   temperature=float(settings.get("temperature", DEFAULT_TEMPERATURE)),
+                   seed=int(settings.get("seed", 0)), components=("tokenizer", "dynamics"),
+                   server_url=(settings.get("server_url") or "") if remote else None,
+                   token_file=settings.get("server_token_file") or None)
+
+
+def open_session(s: SessionSettings) -> Session:
+    """A session set up as ``s`` says, local or remote, ready for ``reset(prompt)``."""
+    if s.server_url is not None:
+        return _remote(s)
+    if s.token_file:
+        raise SessionError("a token file needs a server", "device")
+    return _local(s)
+
+
+def _local(s: SessionSettings) -> WorldSession:
+    from genie_studio.registry import DEFAULT_MODEL, resolve_model
+    from genie_studio.world.bundle import BundleError, WorldModel, load_model
+
+    try:
+        device = devices.resolve_device(s.device)
+        precision = devices.resolve_precision(s.precision, device)
+    except ValueError as e:
+        raise SessionError(str(e), "device") from None
+    try:
+        wm = s.model
+        if not isinstance(wm, WorldModel):
+            folder = resolve_model(DEFAULT_MODEL if wm == "default" else wm)
+            wm = load_model(folder, components=s.components, device=device)
+            wm.path = wm.path or folder
+        return WorldSession(wm, device=device, steps=s.steps, temperature=s.temperature, seed=s.seed,
+                            context=s.context, precision=precision)
+    except (BundleError, ValueError) as e:
+        raise SessionError(str(e), "model") from None
+
+
+def _remote(s: SessionSettings) -> Session:
+    from genie_studio.registry import DEFAULT_MODEL
+    from genie_studio.remote.auth import AuthError, read_token
+    from genie_studio.remote.client import RemoteSession
+    from genie_studio.remote.protocol import RemoteError
+
+    m = s.model
+    named = isinstance(m, str) and m not in ("default", DEFAULT_MODEL) and "/" not in m and "\\" not in m
+    try:  # a local folder or the default model: the server's default
+        token = s.token or (read_token(s.token_file) if s.token_file else None)
+        return RemoteSession(s.server_url, token=token, model=m if named else None, steps=s.steps,
+                             temperature=s.temperature, seed=s.seed)
+    except (AuthError, RemoteError, ValueError) as e:
+        raise SessionError(str(e), "server") from None
