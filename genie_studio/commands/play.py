@@ -26,7 +26,7 @@ def add_arguments(p):
 def make_session(args):
     """The world to play, local or remote (--server): both are a ``Session``."""
     from genie_studio.cli import CommandError
-    from genie_studio.session.open import SessionError, SessionSettings, open_session
+    from genie_studio.sessions import SessionError, SessionSettings, open_session
 
     knobs = {k: v for k, v in (("steps", args.steps), ("temperature", args.temperature)) if v is not None}
     try:

@@ -30,8 +30,8 @@ def run(args) -> int:
     from genie_studio.progress import progress_bar
     from genie_studio.recording import Recorder, RecordingError
     from genie_studio.session.actions import ActionError, parse_spec
-    from genie_studio.session.open import SessionError, SessionSettings, open_session
     from genie_studio.session.prompt import PromptError
+    from genie_studio.sessions import SessionError, SessionSettings, open_session
 
     settings = load_settings()
     try:

@@ -16,10 +16,10 @@ import time
 
 from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from genie_studio.session.open import SessionError, SessionSettings, open_session
 from genie_studio.session.prompt import PromptError
 from genie_studio.session.protocol import Session
 from genie_studio.session.world_session import WorldSession, step_many
+from genie_studio.sessions import SessionError, SessionSettings, open_session
 
 log = logging.getLogger(__name__)
 OOM_HELP = ("Out of memory while generating frames. Try fewer MaskGIT steps, the CPU device, or a "

@@ -29,7 +29,7 @@ def replay_session(rec, model=None, device: str = "cpu", strict: bool = True):
 
     ``model``: a WorldModel, a model folder or name, or None for the recorded model folder. With
     ``strict``, a model whose config hash differs from the recorded one is refused."""
-    from genie_studio.session.open import SessionError, SessionSettings, open_session
+    from genie_studio.session.open import SessionError, SessionSettings, open_local
 
     rec = _as_recording(rec)
     h = rec.header
@@ -37,9 +37,9 @@ def replay_session(rec, model=None, device: str = "cpu", strict: bool = True):
         path = h["model"].get("path")
         model = path if path and Path(path).is_dir() else h["model"]["name"]
     try:
-        s = open_session(SessionSettings(model=model, device=device, steps=h["steps"], temperature=h["temperature"],
-                                         seed=h["seed"], context=h.get("context"),
-                                         precision=h.get("precision", "fp32")))
+        s = open_local(SessionSettings(model=model, device=device, steps=h["steps"], temperature=h["temperature"],
+                                       seed=h["seed"], context=h.get("context"),
+                                       precision=h.get("precision", "fp32")))
     except SessionError as e:
         raise ReplayError(f"{rec.folder}: {e}") from None
     got = meta.model_identity(s.model)

@@ -22,6 +22,7 @@ from genie_studio.config import DEFAULT_MASKGIT_STEPS
 from genie_studio.remote.connection import ConnectionLost, WorldConnection
 from genie_studio.remote.protocol import RemoteError, decode_frame
 from genie_studio.session.actions import ActionError, action_index
+from genie_studio.session.open import SessionError, SessionSettings
 from genie_studio.session.prompt import PromptError, open_image
 
 RATE_RETRIES = 50
@@ -375,3 +376,19 @@ def _local_error(e: RemoteError) -> Exception:
     if e.code == "bad_prompt":
         return PromptError(e.message)
     return e
+
+
+def open_remote(s: SessionSettings) -> RemoteSession:
+    """The remote half of the session builder: a session on ``s.server_url`` with ``s``'s knobs. A model
+    that is a local folder or the default model means the server's default model."""
+    from genie_studio.registry import DEFAULT_MODEL
+    from genie_studio.remote.auth import AuthError, read_token
+
+    m = s.model
+    named = isinstance(m, str) and m not in ("default", DEFAULT_MODEL) and "/" not in m and "\\" not in m
+    try:
+        token = s.token or (read_token(s.token_file) if s.token_file else None)
+        return RemoteSession(s.server_url or "", token=token, model=m if named else None, steps=s.steps,
+                             temperature=s.temperature, seed=s.seed)
+    except (AuthError, RemoteError, ValueError) as e:
+        raise SessionError(str(e), "server") from None

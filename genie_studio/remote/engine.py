@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from genie_studio.remote.protocol import encode_frame
-from genie_studio.session.open import SessionSettings, open_session
+from genie_studio.session.open import SessionSettings, open_local
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel, load_model
 
@@ -73,8 +73,8 @@ class Engine:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     def new_session(self, model: str, seed: int, steps: int, temperature: float) -> WorldSession:
-        return open_session(SessionSettings(model=self.models[model], device=self.device, precision=self.precision,
-                                            steps=steps, temperature=temperature, seed=seed))
+        return open_local(SessionSettings(model=self.models[model], device=self.device, precision=self.precision,
+                                          steps=steps, temperature=temperature, seed=seed))
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -1,21 +1,25 @@
-"""The one session builder: :class:`SessionSettings` -> a ready-to-reset :class:`~.protocol.Session`.
+"""How a session is set up: :class:`SessionSettings` (model, device, precision, MaskGIT steps,
+temperature, seed, context, server URL and token) and the local half of the one session builder.
 
-Every front end opens its world here (the editor, ``play``, ``record``, the server's engine and
-recording replay): the model (a name, a folder or a loaded ``WorldModel``; None is the settings'
-model), the device and precision policy of :mod:`.devices`, the MaskGIT steps, temperature and seed,
-and the backend: with a ``server_url`` the world runs on a ``genie-studio serve``, else locally.
-Failures are a :class:`SessionError` whose ``part`` says what to fix: "device", "model" or "server".
+:func:`open_local` resolves the model (a name, a folder or a loaded ``WorldModel``; None is the
+settings' model) and the device and precision policy of :mod:`.devices`; the server's engine and
+recording replay use it directly. Front ends call ``genie_studio.sessions.open_session``, which sends
+settings with a ``server_url`` to ``remote.client.open_remote`` and the rest here. Failures are a
+:class:`SessionError` whose ``part`` says what to fix: "device", "model" or "server".
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from genie_studio.session import devices
-from genie_studio.session.protocol import Session
-from genie_studio.session.world_session import DEFAULT_STEPS, DEFAULT_TEMPERATURE, WorldSession
+from genie_studio.config import DEFAULT_MASKGIT_STEPS as DEFAULT_STEPS
+
+if TYPE_CHECKING:
+    from genie_studio.session.world_session import WorldSession
+
+DEFAULT_TEMPERATURE = 1.0
 
 
 class SessionError(RuntimeError):
@@ -55,19 +59,15 @@ class SessionSettings:
                    token_file=settings.get("server_token_file") or None)
 
 
-def open_session(s: SessionSettings) -> Session:
-    """A session set up as ``s`` says, local or remote, ready for ``reset(prompt)``."""
-    if s.server_url is not None:
-        return _remote(s)
-    if s.token_file:
-        raise SessionError("a token file needs a server", "device")
-    return _local(s)
-
-
-def _local(s: SessionSettings) -> WorldSession:
-    from genie_studio.registry import DEFAULT_MODEL, resolve_model
+def open_local(s: SessionSettings) -> WorldSession:
+    """A local session set up as ``s`` says, ready for ``reset(prompt)`` (``s.server_url`` is not read)."""
+    from genie_studio.registry import DEFAULT_MODEL, resolve_model  # torch is loaded only for a local world
+    from genie_studio.session import devices
+    from genie_studio.session.world_session import WorldSession
     from genie_studio.world.bundle import BundleError, WorldModel, load_model
 
+    if s.token_file:
+        raise SessionError("a token file needs a server", "device")
     try:
         device = devices.resolve_device(s.device)
         precision = devices.resolve_precision(s.precision, device)
@@ -83,19 +83,3 @@ def _local(s: SessionSettings) -> WorldSession:
                             context=s.context, precision=precision)
     except (BundleError, ValueError) as e:
         raise SessionError(str(e), "model") from None
-
-
-def _remote(s: SessionSettings) -> Session:
-    from genie_studio.registry import DEFAULT_MODEL
-    from genie_studio.remote.auth import AuthError, read_token
-    from genie_studio.remote.client import RemoteSession
-    from genie_studio.remote.protocol import RemoteError
-
-    m = s.model
-    named = isinstance(m, str) and m not in ("default", DEFAULT_MODEL) and "/" not in m and "\\" not in m
-    try:  # a local folder or the default model: the server's default
-        token = s.token or (read_token(s.token_file) if s.token_file else None)
-        return RemoteSession(s.server_url, token=token, model=m if named else None, steps=s.steps,
-                             temperature=s.temperature, seed=s.seed)
-    except (AuthError, RemoteError, ValueError) as e:
-        raise SessionError(str(e), "server") from None

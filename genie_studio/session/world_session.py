@@ -24,15 +24,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS
 from genie_studio.session.actions import action_index
+from genie_studio.session.open import DEFAULT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.session.prompt import fit_prompt
 from genie_studio.world.bundle import WorldModel, load_model
 from genie_studio.world.layers import KVCache, LayerKV
 from genie_studio.world.maskgit import decode_frame
 
-DEFAULT_STEPS = DEFAULT_MASKGIT_STEPS
-DEFAULT_TEMPERATURE = 1.0
 MAX_HISTORY = 256  # frames kept for rewind
 
 

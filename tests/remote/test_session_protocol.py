@@ -15,3 +15,17 @@ def test_a_remote_session_is_a_session(make_server):
         s.reset(np.zeros((16, 16, 3), np.uint8))
         s.step(s.labels[0])
         assert s.last_rtt_ms is not None and len(s.frames) == 2
+
+
+def test_the_builder_opens_a_remote_session_when_settings_name_a_server(make_server, tmp_path):
+    from genie_studio.sessions import SessionError, SessionSettings, open_session
+
+    st = make_server()
+    with open_session(SessionSettings(server_url=st.url, token=TOKEN, model="/a/local/folder", seed=5)) as s:
+        assert isinstance(s, RemoteSession) and s.seed == 5 and s.model_name == "tiny-test"
+    try:
+        open_session(SessionSettings(server_url=st.url))
+    except SessionError as e:
+        assert e.part == "server" and "auth_failed" in str(e)
+    else:
+        raise AssertionError("no token: refused")

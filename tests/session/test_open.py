@@ -1,28 +1,28 @@
-"""One session builder: settings -> a local or remote Session, with errors that say what to fix."""
+"""The session builder's local half: settings -> a WorldSession, with errors that say what to fix."""
 
 import pytest
 
 from genie_studio.session.devices import resolve_precision
-from genie_studio.session.open import SessionError, SessionSettings, open_session
+from genie_studio.session.open import SessionError, SessionSettings, open_local
 from genie_studio.session.world_session import WorldSession
 from tests.tiny_models import tiny_world
 
 
 def test_a_folder_becomes_a_local_session_with_the_knobs(model_dir):
-    s = open_session(SessionSettings(model=str(model_dir), device="cpu", steps=3, temperature=0.5, seed=7))
+    s = open_local(SessionSettings(model=str(model_dir), device="cpu", steps=3, temperature=0.5, seed=7))
     assert isinstance(s, WorldSession) and (s.steps, s.temperature, s.seed) == (3, 0.5, 7)
     assert s.precision == resolve_precision("auto", "cpu") and s.model.path == model_dir
 
 
 def test_a_loaded_model_is_used_as_is():
     wm = tiny_world()
-    s = open_session(SessionSettings(model=wm, device="cpu", precision="fp32", context=3))
+    s = open_local(SessionSettings(model=wm, device="cpu", precision="fp32", context=3))
     assert s.model is wm and s.context == 3 and s.precision == "fp32"
 
 
 def test_editor_settings_map_onto_the_builder(model_dir):
     settings = {"model": str(model_dir), "device": "cpu", "maskgit_steps": 4, "temperature": 0.8, "seed": 2}
-    s = open_session(SessionSettings.from_settings(settings))
+    s = open_local(SessionSettings.from_settings(settings))
     assert (s.steps, s.temperature, s.seed) == (4, 0.8, 2) and s.model.lam is None  # the editor skips the LAM
 
 
@@ -34,7 +34,7 @@ def test_editor_settings_map_onto_the_builder(model_dir):
 ])
 def test_failures_name_the_part_to_fix(settings, part, match):
     with pytest.raises(SessionError, match=match) as e:
-        open_session(settings)
+        open_local(settings)
     assert e.value.part == part
 
 

@@ -1,0 +1,15 @@
+"""The one session builder every front end calls: :class:`~genie_studio.session.open.SessionSettings`
+-> a ready-to-reset :class:`~genie_studio.session.protocol.Session`, on a server when the settings name
+one (``remote.client.open_remote``), else on this computer (``session.open.open_local``)."""
+
+from __future__ import annotations
+
+from genie_studio.remote.client import open_remote
+from genie_studio.session.open import SessionError, SessionSettings, open_local
+from genie_studio.session.protocol import Session
+
+__all__ = ["SessionError", "SessionSettings", "open_session"]
+
+
+def open_session(s: SessionSettings) -> Session:
+    return open_remote(s) if s.server_url is not None else open_local(s)
