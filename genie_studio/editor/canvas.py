@@ -14,8 +14,8 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QUndoCommand, QUndoSta
 from PySide6.QtWidgets import QWidget
 
 from genie_studio.data.palette import PALETTE
-from genie_studio.editor.fill import StrokeSmoother, flood_fill
 from genie_studio.editor.qt_image import from_qimage, to_qimage
+from genie_studio.project.fill import StrokeSmoother, flood_fill
 
 CANVAS_HEIGHT = 256
 TOOLS = ("pencil", "line", "rect", "fill", "eraser")

@@ -12,11 +12,11 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from genie_studio.config import load_settings
+from genie_studio.controls.keymap import action_for_keys
 from genie_studio.editor.action_palette import ActionPalette
 from genie_studio.editor.autoplay import install_autoplay
 from genie_studio.editor.bindings_panel import BindingsPanel
 from genie_studio.editor.canvas import SketchCanvas
-from genie_studio.editor.keymap import action_for_keys
 from genie_studio.editor.model_picker import ModelPicker
 from genie_studio.editor.play_view import PlayView
 from genie_studio.editor.project_actions import ProjectActions

@@ -11,9 +11,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from genie_studio.config import save_settings
+from genie_studio.controls.keymap import default_bindings
 from genie_studio.editor.canvas import CANVAS_HEIGHT, blank
-from genie_studio.editor.keymap import default_bindings
-from genie_studio.editor.project import (
+from genie_studio.project.document import (
     SUFFIX,
     AutosaveEntry,
     Project,

@@ -3,8 +3,8 @@
 import pytest
 
 from genie_studio.controls import default_profile, label_words
+from genie_studio.controls.keymap import action_for_directions, default_bindings
 from genie_studio.controls.vocabulary import IDLE_WORDS, canonical_parts, idle_index, label_parts
-from genie_studio.editor.keymap import action_for_directions, default_bindings
 from genie_studio.session.actions import ActionError, action_index
 
 

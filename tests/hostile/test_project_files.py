@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from genie_studio.editor import project as prj
+from genie_studio.project import document as prj
 
 
 def _good() -> bytes:

@@ -1,4 +1,4 @@
-"""The .genie project format, autosave recovery and key defaults: no Qt needed."""
+"""The .genie project format and autosave recovery: no Qt needed."""
 
 import io
 import json
@@ -11,11 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genie_studio.editor import project as prj
-from genie_studio.editor.keymap import action_for_directions, action_for_keys, default_bindings
+from genie_studio.project import document as prj
 from genie_studio.session.prompt import PromptError
-
-LABELS = ["noop", "left", "right", "jump", "right+jump", "left+jump"]
 
 
 def _project():
@@ -97,7 +94,7 @@ def test_missing_file(tmp_path):
 
 def test_autosave_recovery_after_crash(tmp_path):
     # a process that autosaves and then dies without cleaning up: a crash
-    code = ("import numpy as np; from genie_studio.editor import project as p; "
+    code = ("import numpy as np; from genie_studio.project import document as p; "
             "pr = p.Project(sketch=np.full((8, 8, 3), 7, np.uint8), action_labels=['x']); "
             "p.write_autosave(pr, '/somewhere/level.genie'); import os; os._exit(0)")
     subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy())
@@ -130,23 +127,3 @@ def test_image_for_canvas_refuses_non_images(tmp_path):
     f.write_text("not an image")
     with pytest.raises(PromptError, match="not a readable image"):
         prj.image_for_canvas(f)
-
-
-@pytest.mark.parametrize("keys,label", [
-    (set(), "noop"), ({"Left"}, "left"), ({"A"}, "left"), ({"Right"}, "right"), ({"D"}, "right"),
-    ({"Up"}, "jump"), ({"W"}, "jump"), ({"Space"}, "jump"), ({"Up", "Right"}, "right+jump"),
-    ({"Space", "A"}, "left+jump"), ({"Left", "Right"}, "noop"), ({"3"}, "right"), ({"Down"}, "noop"),
-])
-def test_default_keys(keys, label):
-    assert LABELS[action_for_keys(keys, LABELS)] == label
-
-
-def test_keys_fall_back_gracefully():
-    four = ["noop", "left", "right", "jump"]
-    assert four[action_for_directions({"right", "jump"}, four)] == "jump"  # no combo label: jump wins
-    auto = ["a0", "a1", "a2"]
-    assert action_for_keys({"Left"}, auto) == 0 and action_for_keys({"2"}, auto) == 1
-    assert action_for_keys({"9"}, auto) == 0  # a digit beyond the actions is ignored
-    assert action_for_directions({"left"}, ["idle", "Walk_Left"]) == 1  # spelling variants
-    b = default_bindings(LABELS)
-    assert b["Up+Right"] == "right+jump" and b["(no key)"] == "noop" and b["1"] == "noop"
