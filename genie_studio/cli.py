@@ -12,6 +12,7 @@ import logging
 import sys
 
 from genie_studio import __version__
+from genie_studio.commands._common import CommandError
 
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -28,10 +29,6 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "models": ("models", "list installed models"),
     "autoplay": ("autoplay", "train and measure a policy that plays a world by itself"),
 }
-
-
-class CommandError(Exception):
-    """A user-facing error: printed without a traceback, exit status 1."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,6 +54,12 @@ def example_sketches() -> list[Path]:
     return sorted(d.glob("*.png")) if d.is_dir() else []
 
 
+def first_example() -> Path | None:
+    """The sketch the editor opens when it is given none."""
+    files = example_sketches()
+    return files[0] if files else None
+
+
 def heldout_dir() -> Path:
     """The held-out drawing set of the world-fidelity evaluation (PNGs and ``drawings.json``)."""
     return _find("heldout")

@@ -6,10 +6,8 @@ import json
 import sys
 
 
-def not_landed(what: str, issue: int) -> int:
-    """A capability that has not landed yet: say so plainly, exit status 2, no fake output."""
-    print(f"genie-studio: {what} has not landed yet (tracked in issue #{issue}).", file=sys.stderr)
-    return 2
+class CommandError(Exception):
+    """A user-facing error: ``cli.main`` prints it without a traceback, exit status 1."""
 
 
 def print_json(obj) -> None:

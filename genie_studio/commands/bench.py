@@ -14,7 +14,7 @@ def add_arguments(p):
 def run(args):
     import torch
 
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.registry import resolve_model
     from genie_studio.session.bench import run_bench
     from genie_studio.world.bundle import BundleError, load_model

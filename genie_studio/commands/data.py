@@ -32,7 +32,7 @@ def add_arguments(p):
 
 
 def _resolution(text: str) -> tuple[int, int]:
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.data.render import resolve_resolution
 
     try:
@@ -73,8 +73,7 @@ def info(path) -> dict:
 
 
 def run(args) -> int:
-    from genie_studio.cli import CommandError
-    from genie_studio.commands._common import print_json
+    from genie_studio.commands._common import CommandError, print_json
 
     cmd = args.data_command
     if cmd == "generate":

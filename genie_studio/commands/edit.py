@@ -13,7 +13,7 @@ def add_arguments(p):
 
 
 def run(args):
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
 
     if args.project is not None and not Path(args.project).exists():
         raise CommandError(f"{args.project}: no such file (give a .genie project or an image)")

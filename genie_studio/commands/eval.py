@@ -29,7 +29,7 @@ def _print(res: dict, prefix: str = "") -> None:
 
 
 def run(args):
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.data.dataset import ClipDataset
     from genie_studio.evaluate.fidelity import SEEDS, evaluate_fidelity, heldout_drawings
     from genie_studio.evaluate.run import evaluate_model

@@ -37,7 +37,7 @@ def _value(v: str):
 
 
 def run(args) -> int:
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.export import ExportError, ExportOptions, default_registry, parse_range
     from genie_studio.progress import progress_bar
     from genie_studio.recording import Recording, RecordingError

@@ -25,7 +25,7 @@ def add_arguments(p):
 
 def make_session(args):
     """The world to play, local or remote (--server): both are a ``Session``."""
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.sessions import SessionError, SessionSettings, open_session
 
     knobs = {k: v for k, v in (("steps", args.steps), ("temperature", args.temperature)) if v is not None}
@@ -41,7 +41,7 @@ def make_session(args):
 def run(args):
     from pathlib import Path
 
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.session.actions import ActionError, parse_spec
     from genie_studio.session.prompt import PromptError
 
@@ -88,7 +88,7 @@ def _autoplay(args, session, first):
     from collections import Counter
 
     from genie_studio.autoplay.policy import AutoplayDriver, PolicyError
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.progress import progress_bar
 
     if args.server:

@@ -25,7 +25,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.config import load_settings
     from genie_studio.progress import progress_bar
     from genie_studio.recording import Recorder, RecordingError

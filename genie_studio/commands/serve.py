@@ -44,7 +44,7 @@ def _serve(args, jsonlog) -> int:
     import asyncio
     import signal
 
-    from genie_studio.cli import CommandError
+    from genie_studio.commands._common import CommandError
     from genie_studio.registry import resolve_model
     from genie_studio.remote.auth import AuthError, ensure_token_file, is_loopback, token_file_is_private
     from genie_studio.remote.engine import Engine

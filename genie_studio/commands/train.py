@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from genie_studio.cli import CommandError
+from genie_studio.commands._common import CommandError
 
 
 def add_arguments(p):

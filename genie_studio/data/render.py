@@ -8,31 +8,15 @@ Styles: ``sketch`` (hand-drawn in the semantic palette on paper), ``pixel`` (fla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from genie_studio.data import render_pixel, render_sketch
 from genie_studio.data.agent import ExplorerAgent
 from genie_studio.data.level import COIN, ROWS, TILE, Level, generate_level
 from genie_studio.data.platformer import FP, PH, PW, Game
+from genie_studio.data.sprites import Sprite, StyleAssets
 
 STYLES = ("sketch", "pixel", "chalk")
-
-
-@dataclass
-class Sprite:
-    rgb: np.ndarray  # [h, w, 3] uint8
-    mask: np.ndarray  # [h, w, 1] bool
-    dx: int = 0  # px offset of the sprite's top-left from the hit box's top-left
-    dy: int = 0
-
-
-@dataclass
-class StyleAssets:
-    strip: np.ndarray  # [H, Wlevel, 3] uint8, static level without coins
-    coin: Sprite
-    player: dict  # (facing, pose) -> Sprite; pose in {"stand", "run", "jump"}
-    enemy: list  # [Sprite, Sprite] walk frames
 
 
 def wide_width(h: int) -> int:
@@ -53,13 +37,9 @@ def resolve_resolution(resolution) -> tuple[int, int]:
 def _build_assets(style: str, level: Level, scale: float, seed: int) -> StyleAssets:
     rng = np.random.default_rng([seed, 0x5717E])
     if style == "pixel":
-        from genie_studio.data.render_pixel import build
-
-        return build(level, scale, rng)
+        return render_pixel.build(level, scale, rng)
     if style in ("sketch", "chalk"):
-        from genie_studio.data.render_sketch import build
-
-        return build(level, scale, rng, chalk=(style == "chalk"))
+        return render_sketch.build(level, scale, rng, chalk=(style == "chalk"))
     raise ValueError(f"unknown style {style!r}; known: {', '.join(STYLES)}")
 
 
@@ -140,9 +120,7 @@ class Renderer:
 
 def _build_wobbly(style, level, scale, seed, wobble):
     rng = np.random.default_rng([seed, 0x5717E])
-    from genie_studio.data.render_sketch import build
-
-    return build(level, scale, rng, chalk=(style == "chalk"), wobble=wobble)
+    return render_sketch.build(level, scale, rng, chalk=(style == "chalk"), wobble=wobble)
 
 
 def make_game(seed: int, resolution=(64, 64), width_tiles: int | None = None,

@@ -6,6 +6,7 @@ import numpy as np
 
 from genie_studio.data.level import GOAL, GROUND, PLATFORM, ROWS, SPIKE, TILE, Level
 from genie_studio.data.palette import PALETTE
+from genie_studio.data.sprites import Sprite, StyleAssets
 
 SKIES = [(150, 206, 240), (248, 214, 170), (40, 36, 72), (206, 232, 214)]
 GROUNDS = [((120, 78, 48), (84, 170, 72)), ((150, 110, 90), (200, 200, 210)), ((96, 96, 110), (70, 150, 90))]
@@ -70,8 +71,6 @@ def _scale(a: np.ndarray, scale: float) -> np.ndarray:
 
 
 def _sprite(rows, colors, scale, flip=False):
-    from genie_studio.data.render import Sprite
-
     rgb, m = _pattern(rows, colors)
     if flip:
         rgb, m = rgb[:, ::-1], m[:, ::-1]
@@ -79,8 +78,6 @@ def _sprite(rows, colors, scale, flip=False):
 
 
 def build(level: Level, scale: float, rng: np.random.Generator):
-    from genie_studio.data.render import StyleAssets
-
     sky = np.array(SKIES[int(rng.integers(len(SKIES)))], np.uint8)
     dirt, grass = (np.array(c, np.uint8) for c in GROUNDS[int(rng.integers(len(GROUNDS)))])
     brick = np.array((178, 96, 52), np.uint8)

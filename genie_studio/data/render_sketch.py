@@ -12,6 +12,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 from genie_studio.data.level import GOAL, GROUND, PLATFORM, ROWS, SPIKE, TILE, Level
 from genie_studio.data.palette import PALETTE
+from genie_studio.data.sprites import Sprite, StyleAssets
 
 SS = 2  # supersampling factor
 CHALK = {
@@ -215,8 +216,6 @@ def _sprite_canvas(pen: Pen):
 
 
 def _finish(img: Image.Image, pad: int, scale: float, chalk: bool, pen: Pen):
-    from genie_studio.data.render import Sprite
-
     if chalk:
         img = _chalk_grain(img, (0, 0, 0), pen.rng, keep=0.85)
     n = max(1, int(round(img.size[0] / SS)))
@@ -292,8 +291,6 @@ def _coin(pen: Pen, scale: float, chalk: bool):
 def build(
     level: Level, scale: float, rng: np.random.Generator, chalk: bool = False, wobble: float = 1.0
 ):
-    from genie_studio.data.render import StyleAssets
-
     u = scale * SS
     pen = Pen(rng, u, chalk, wobble)
     h_px = int(round(ROWS * TILE * scale))

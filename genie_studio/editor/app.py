@@ -1,16 +1,8 @@
-"""Starting the editor: the QApplication, the main window, crash recovery, the first example sketch."""
+"""Starting the editor: the QApplication, the main window (which opens the first example sketch), crash recovery."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-
-def first_example() -> Path | None:
-    from genie_studio.resources import example_sketches
-
-    files = example_sketches()
-    return files[0] if files else None
 
 
 def run_editor(path: str | None = None, model: str | None = None, argv: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from genie_studio.editor.recordings_panel import install_recording
 from genie_studio.editor.toolbox import SketchToolbox
 from genie_studio.editor.window_menus import WindowMenus
 from genie_studio.editor.worker import StallMeter, WorldController
+from genie_studio.resources import first_example
 
 AUTOSAVE_MS = 20_000
 PREVIEW_FRAMES = 8
@@ -327,8 +328,6 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
     def open_initial(self, path: str | Path | None) -> None:
         """What ``genie-studio [PROJECT_OR_IMAGE]`` opens: the argument, else the first example sketch."""
         if path is None:
-            from genie_studio.editor.app import first_example
-
             path = first_example()
             if path is None:
                 return

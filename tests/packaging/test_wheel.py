@@ -24,7 +24,7 @@ EDITOR_SCRIPT = """
 import time
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from genie_studio.editor.app import first_example
+from genie_studio.resources import first_example
 from genie_studio.editor.main_window import MainWindow
 w = MainWindow()
 w.open_initial(None)
