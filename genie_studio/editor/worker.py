@@ -3,9 +3,16 @@
 ``WorldWorker`` lives in its own QThread and owns the session. While playing it steps the world
 with the action it was last sent, emits each frame, and waits until the next frame is due; between
 steps its event loop handles requests (reset, step, knobs, previews), so none of them ever waits on
-the UI and the UI never waits on a step. ``WorldController`` is the UI-side handle: every call
-returns at once (a queued signal), and ``set_action`` is a plain attribute write the worker reads
-before each step.
+the UI and the UI never waits on a step.
+
+Action-card previews are background work that yields to Play, Step and Reset (issue #19): a preview
+is a job of small slices (the preview prompt, then one frame of one action each on a CPU) run one per
+turn of the worker's event loop, so a Play, Step or Reset request waits at most one slice, never a
+whole preview. While playing, a slice runs only when its measured cost fits in the time left before
+the next frame is due; a new preview request or a new model drops the job in progress.
+
+``WorldController`` is the UI-side handle: every call returns at once (a queued signal), and
+``set_action`` is a plain attribute write the worker reads before each step.
 """
 
 from __future__ import annotations
@@ -59,10 +66,23 @@ class WorldWorker(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
         self._times = collections.deque(maxlen=16)
+        self._preview_job = None  # generator: one slice of preview work per next(); returns the clips
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.timeout.connect(self._preview_slice)
+        self._slice_s = 0.0  # measured cost of a preview slice (moving average), seconds
+        self._step_s = 0.0  # measured cost of the last world step, seconds
+        self._next_due = 0.0  # perf_counter() time the next frame is due while playing
+
+    @property
+    def previews_pending(self) -> bool:
+        """A preview job is queued or part-way done (read from any thread)."""
+        return self._preview_job is not None
 
     @Slot(dict, str)
     def load(self, settings: dict, model: str) -> None:
         self.pause()
+        self.cancel_previews()
         try:
             s = open_session(SessionSettings.from_settings(settings, model or None))
         except SessionError as e:
@@ -113,6 +133,20 @@ class WorldWorker(QObject):
         if self._running:
             self._running = False
             self.playingChanged.emit(False)
+        self._kick_previews()
+
+    @Slot()
+    def stop(self) -> None:
+        """Pause and drop any preview work: the thread is about to end."""
+        self.pause()
+        self.cancel_previews()
+
+    @Slot()
+    def cancel_previews(self) -> None:
+        self._preview_timer.stop()
+        if self._preview_job is not None:
+            self._preview_job.close()
+            self._preview_job = None
 
     @Slot()
     def step(self) -> None:
@@ -127,26 +161,13 @@ class WorldWorker(QObject):
 
     @Slot(object, int)
     def previews(self, prompt, n: int) -> None:
-        """``n`` frames per latent action from ``prompt``, all actions stepped in one batch."""
-        s = self.session
-        if s is None:
+        """Start ``n`` frames per latent action from ``prompt`` as background slices (replacing any
+        preview in progress); ``previewsReady`` carries the clips when the last slice is done."""
+        self.cancel_previews()
+        if self.session is None:
             return
-        try:
-            base = WorldSession(s.model, device=s.device, steps=s.steps, temperature=s.temperature, seed=s.seed,
-                                precision=s.precision)
-            first = base.reset(prompt)
-            forks = [base.fork() for _ in s.labels]
-            out = [[first] for _ in forks]
-            for _ in range(n):
-                for lst, f in zip(out, step_many(forks, list(range(len(forks))))):
-                    lst.append(f)
-        except PromptError as e:
-            self.failed.emit("prompt", str(e))
-            return
-        except Exception as e:  # noqa: BLE001
-            self._fail(e, "preview")
-            return
-        self.previewsReady.emit(out)
+        self._preview_job = _preview_slices(self.session, prompt, n)
+        self._kick_previews()
 
     # ---- internals -----------------------------------------------------------------------------------
     def _fail(self, e: BaseException, kind: str) -> None:
@@ -156,6 +177,7 @@ class WorldWorker(QObject):
 
     def _step_once(self) -> bool:
         driver = self.driver
+        t0 = time.perf_counter()
         try:
             a = int(self.action) if driver is None else driver.act(self.session)
             if not 0 <= a < len(self.session.labels):
@@ -165,6 +187,7 @@ class WorldWorker(QObject):
             self._fail(e, "step")
             return False
         now = time.perf_counter()
+        self._step_s = now - t0
         self._times.append(now)
         fps = (len(self._times) - 1) / (self._times[-1] - self._times[0]) if len(self._times) > 1 else 0.0
         self.frameReady.emit(frame, a, fps, len(self.session.actions))
@@ -177,7 +200,63 @@ class WorldWorker(QObject):
         t = QElapsedTimer()
         t.start()
         if self._step_once() and self.playing:
-            self._timer.start(max(0, int(1000 / self.fps_target) - t.elapsed()))
+            wait_ms = max(0, int(1000 / self.fps_target) - t.elapsed())
+            self._next_due = time.perf_counter() + wait_ms / 1000
+            self._timer.start(wait_ms)
+            self._kick_previews()
+
+    def _kick_previews(self) -> None:
+        if self._preview_job is not None and not self._preview_timer.isActive():
+            self._preview_timer.start(0)
+
+    def _preview_slice(self) -> None:
+        """One slice of the preview job, unless a frame is due before it could finish."""
+        job = self._preview_job
+        if job is None:
+            return
+        if self.playing:
+            need = 1.5 * (self._slice_s or self._step_s)
+            if not need or self._next_due - time.perf_counter() < need:
+                return  # the next tick kicks the job again after its frame
+        t0 = time.perf_counter()
+        try:
+            next(job)
+        except StopIteration as done:
+            self._preview_job = None
+            self.previewsReady.emit(done.value)
+            return
+        except PromptError as e:
+            self._preview_job = None
+            self.failed.emit("prompt", str(e))
+            return
+        except Exception as e:  # noqa: BLE001 - a failed preview is reported; it never stops the world
+            self._preview_job = None
+            log.exception("world worker: preview failed")
+            self.failed.emit("oom" if _is_oom(e) else "preview", OOM_HELP if _is_oom(e) else f"preview failed: {e}")
+            return
+        dt = time.perf_counter() - t0
+        self._slice_s = dt if not self._slice_s else 0.7 * self._slice_s + 0.3 * dt
+        self._kick_previews()
+
+
+def _preview_slices(s: Session, prompt, n: int):
+    """The preview job: a generator that does one small piece of work per ``next()`` and returns one
+    clip per latent action (the prompt frame, then ``n`` frames of that action). On a CPU a slice is one
+    frame of one action, so it costs about one world step; elsewhere all actions step in one batch."""
+    base = WorldSession(s.model, device=s.device, steps=s.steps, temperature=s.temperature, seed=s.seed,
+                        precision=s.precision)
+    first = base.reset(prompt)
+    yield
+    forks = [base.fork() for _ in s.labels]
+    out = [[first] for _ in forks]
+    chunk = 1 if str(s.device).startswith("cpu") else len(forks)
+    for _ in range(n):
+        for lo in range(0, len(forks), chunk):
+            idx = list(range(lo, min(lo + chunk, len(forks))))
+            for i, f in zip(idx, step_many([forks[i] for i in idx], idx)):
+                out[i].append(f)
+            yield
+    return out
 
 
 class WorldController(QObject):
@@ -231,8 +310,8 @@ class WorldController(QObject):
 
     def shutdown(self) -> None:
         self.worker.playing = False
-        if self.thread.isRunning():  # stop the worker's timer in its own thread, then end the thread
-            QMetaObject.invokeMethod(self.worker, "pause", Qt.ConnectionType.BlockingQueuedConnection)
+        if self.thread.isRunning():  # stop the worker's timers in its own thread, then end the thread
+            QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
         self.thread.quit()
         self.thread.wait(10_000)
 

@@ -30,6 +30,7 @@ def _open(qtbot, settings, model):
     w.show()
     qtbot.waitUntil(lambda: w.model_info is not None or w.last_error is not None, timeout=15000)
     assert w.model_info is not None, w.last_error
+    qtbot.waitUntil(lambda: w.frames_shown >= 1, timeout=15000)  # the prompt frame (previews may still run)
     return w
 
 
