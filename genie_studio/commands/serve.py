@@ -87,16 +87,16 @@ def _serve(args, jsonlog) -> int:
 
     async def main():
         server = WorldServer(engine, cfg)
+        stop = asyncio.Event()  # SIGINT/SIGTERM handled before "listening" is logged: a stop is always clean
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda s=sig: (jsonlog.log("signal", signal=s.name), stop.set()))
         try:
             await server.start()
         except OSError as e:
             raise CommandError(f"cannot listen on {cfg.host}:{cfg.port}: {e.strerror or e}") from None
         except ValueError as e:
             raise CommandError(str(e)) from None
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda s=sig: (jsonlog.log("signal", signal=s.name), stop.set()))
         await stop.wait()
         await server.shutdown("server stopping")
 

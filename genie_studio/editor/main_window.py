@@ -50,6 +50,7 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         self.frames_shown = 0  # frames that reached the UI thread
         self.last_frame = None  # (frame, action, index)
         self.previews_shown = 0
+        self._terminated = False  # terminate() ran: closing asks nothing
 
         self.canvas = SketchCanvas(self)
         self.setCentralWidget(self.canvas)
@@ -311,19 +312,36 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         self._persist_settings()
 
     def closeEvent(self, ev) -> None:
+        if self._terminated:
+            ev.accept()
+            return
         if not self.maybe_save():
             ev.ignore()
             return
         self.shutdown()
         ev.accept()
 
-    def shutdown(self) -> None:
+    def shutdown(self, keep_autosave: bool = False) -> None:
         self.save_window_state()
         QApplication.instance().removeEventFilter(self)
         self._autosave_timer.stop()
         self.controller.shutdown()
         self.bindings.shutdown()
-        self.clean_exit()
+        if not keep_autosave:
+            self.clean_exit()
+
+    def terminate(self) -> None:
+        """Quit at once without asking (SIGTERM, SIGINT, SIGHUP: see editor/app.py). Unsaved work stays in
+        the autosave, which the next start offers to recover; a clean project leaves nothing behind."""
+        if self._terminated:
+            return
+        self._terminated = True
+        keep = self.is_dirty()
+        if keep:
+            self.autosave(force=True)
+        self.shutdown(keep_autosave=keep)
+        self.close()
+        QApplication.instance().quit()
 
     def open_initial(self, path: str | Path | None) -> None:
         """What ``genie-studio [PROJECT_OR_IMAGE]`` opens: the argument, else the first example sketch."""

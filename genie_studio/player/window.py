@@ -8,13 +8,17 @@ simply runs slower and the overlay shows the fps actually measured.
 
 Keys: Esc or closing the window quits, F5 resets to the prompt, Backspace rewinds one step; every
 other key and every gamepad goes through the profile (default: the model's profile from the user
-config dir, see :mod:`genie_studio.controls.store`).
+config dir, see :mod:`genie_studio.controls.store`). SIGTERM, SIGINT (Ctrl-C) and SIGHUP quit like
+Esc: the loop ends after the step in progress, the window closes and ``run_player`` returns 0.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -65,6 +69,24 @@ def _overlay(screen, font, lines: list[str]) -> None:
         y += fg.get_height() + 2
 
 
+@contextlib.contextmanager
+def _quit_signals():
+    """While playing, SIGTERM and SIGINT (and SIGHUP) set the returned flag instead of killing the
+    process or raising KeyboardInterrupt mid-step; the loop checks it once per tick."""
+    flag: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    names = ("SIGTERM", "SIGINT", "SIGHUP")
+    old = {s: signal.signal(s, lambda n, _f: flag.append(n))
+           for s in (getattr(signal, n) for n in names if hasattr(signal, n))}
+    try:
+        yield flag
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 def run_player(session, fps: int = 15, scale: int | None = None, profile: Profile | None = None,
                max_frames: int | None = None,
                record: Callable[[np.ndarray, int | None], None] | None = None, prompt=None) -> int:
@@ -85,8 +107,13 @@ def run_player(session, fps: int = 15, scale: int | None = None, profile: Profil
         raise ValueError(f"scale must be at least 1, not {scale}")
     profile = _profile_for(session, profile)
 
-    pygame.display.init()
-    pygame.font.init()
+    with _quit_signals() as stop_signal:
+        pygame.display.init()
+        pygame.font.init()
+        return _play(session, fps, scale, profile, max_frames, record, prompt, h, w, stop_signal)
+
+
+def _play(session, fps, scale, profile, max_frames, record, prompt, h, w, stop_signal) -> int:
     gamepads = None
     try:
         screen = pygame.display.set_mode((w * scale, h * scale))
@@ -95,6 +122,8 @@ def run_player(session, fps: int = 15, scale: int | None = None, profile: Profil
         font = pygame.font.Font(None, max(16, min(28, w * scale // 20)))
         gamepads = Gamepads()
         state = InputState(profile, gamepads)
+        print(f"genie-studio: playing {name} in a window: Esc or Ctrl-C quits, F5 resets, Backspace rewinds",
+              file=sys.stderr, flush=True)
         clock = pygame.time.Clock()
         size = (w * scale, h * scale)
         if record is not None:
@@ -120,7 +149,7 @@ def run_player(session, fps: int = 15, scale: int | None = None, profile: Profil
                     acted = True
                 else:
                     state.handle_event(ev)
-            if quit_now:
+            if quit_now or stop_signal:
                 break
             action = state.update()
             if not acted:
