@@ -42,12 +42,13 @@ def run(args):
         wm = load_model(folder, components=comps)
         res = {}
         if args.data:
-            res.update(evaluate_model(wm, ClipDataset(args.data), seed=args.seed, quick=args.quick))
+            res.update(evaluate_model(wm, ClipDataset(args.data), seed=args.seed, quick=args.quick,
+                                      progress=not args.json))
         if not args.no_fidelity and wm.dynamics is not None:
             drawings = heldout_drawings(args.drawings)
             seeds = (1,) if args.quick else SEEDS
             res["fidelity"] = evaluate_fidelity(wm, drawings[:2] if args.quick else drawings, seeds=seeds,
-                                                frame_player=not args.no_framing)
+                                                frame_player=not args.no_framing, progress=not args.json)
         if not res:
             raise CommandError("nothing to evaluate: give --data, or a model with a dynamics component")
     except (BundleError, OSError, ValueError) as e:

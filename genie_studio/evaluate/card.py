@@ -180,7 +180,8 @@ def write_card(model_dir: Path, report: dict) -> str:
               "against the real game's for the same 12 frames.", "",
               "| input | action sent | success | trials | displacement ratio | player visible at end |",
               "|---|---|---|---|---|---|"]
-    for name, c in report["control"].items():
+    for name, c in sorted(report["control"].items(), key=lambda kv: ("right", "left", "jump").index(kv[0])
+                          if kv[0] in ("right", "left", "jump") else 3):
         if c.get("available"):
             lines.append(f"| {name} | {c['label']} | {c['success_rate']:.0%} | {c['trials']} | "
                          f"{c['displacement_ratio']:.2f} | {c['player_visible_at_end']:.0%} |")
@@ -189,8 +190,9 @@ def write_card(model_dir: Path, report: dict) -> str:
     st = report["stability"]
     lines += ["", f"Stability: after {st['frames']} frames of mixed play the share of palette-coloured pixels is "
               f"{st['palette_pixels_ratio']:.2f}x that of the prompt, ground/platform pixels "
-              f"{st['ground_platform_ratio']:.2f}x.",
-              "", "## Play from sketches", ""]
+              f"{st['ground_platform_ratio']:.2f}x."]
+    lines += _fidelity_lines(report)
+    lines += ["", "## Play from sketches", ""]
     lines += [f"![play]({'../../' + g})" for g in report["gifs"]]
     lines += ["", "## Targets and where this model stands", "", report.get("notes", "").strip(), ""]
     text = "\n".join(lines)

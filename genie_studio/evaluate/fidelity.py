@@ -29,6 +29,7 @@ import numpy as np
 from genie_studio.data.palette import PALETTE
 from genie_studio.data.probe import level_shift, player_position
 from genie_studio.evaluate.labels import control_action, measure
+from genie_studio.progress import progress_bar
 from genie_studio.resources import heldout_dir
 from genie_studio.session.prompt import fit_prompt
 from genie_studio.session.world_session import WorldSession, step_many
@@ -111,7 +112,7 @@ def _pool(items: list[dict]) -> dict:
     return {"overall": round(float(np.mean(list(per.values()))), 3) if per else None, "per_class": per}
 
 
-def _rollouts(wm, prompts, action: int, frames: int, seeds, **kw) -> list[np.ndarray]:
+def _rollouts(wm, prompts, action: int, frames: int, seeds, bar=None, **kw) -> list[np.ndarray]:
     sessions, firsts = [], []
     for p in prompts:
         for sd in seeds:
@@ -122,6 +123,8 @@ def _rollouts(wm, prompts, action: int, frames: int, seeds, **kw) -> list[np.nda
     for _ in range(frames):
         for lst, f in zip(out, step_many(sessions, [action] * len(sessions))):
             lst.append(f)
+        if bar is not None:
+            bar.update(1)
     return [np.stack(f) for f in out]
 
 
@@ -134,7 +137,8 @@ def _idle_still(frames: np.ndarray, px: float) -> tuple[bool, bool]:
     return True, d <= px
 
 
-def evaluate_fidelity(wm, drawings=None, seeds=SEEDS, frame_player: bool = True, **session_kw) -> dict:
+def evaluate_fidelity(wm, drawings=None, seeds=SEEDS, frame_player: bool = True, progress: bool = False,
+                      **session_kw) -> dict:
     """Run the suite on ``drawings`` (default: the held-out set) and return the figures, overall and
     by stroke, canvas and scale."""
     drawings = drawings if drawings is not None else heldout_drawings()
@@ -143,6 +147,8 @@ def evaluate_fidelity(wm, drawings=None, seeds=SEEDS, frame_player: bool = True,
     prompts = [fit_prompt(d["path"], (H, W), frame_player=frame_player) for d in drawings]
     idx = {name: control_action(labels, name) for name in ("noop", "right", "left", "jump")}
     trials: list[dict] = [{"drawing": d, "seed": s} for d in drawings for s in seeds]
+    bar = progress_bar(IDLE_FRAMES + 3 * HOLD, "fidelity", unit="step", enabled=progress)
+    session_kw["bar"] = bar
     if idx["noop"] is not None:
         for t, r in zip(trials, _rollouts(wm, prompts, idx["noop"], IDLE_FRAMES, seeds, **session_kw)):
             t["idle_persist"] = persistence(r[0], r[IDLE_FRAMES])
@@ -161,6 +167,8 @@ def evaluate_fidelity(wm, drawings=None, seeds=SEEDS, frame_player: bool = True,
             t[f"{name}_no_hop"] = rise <= HOP_SHARE * H
             if name == "right":
                 t["move_persist"] = [persistence(r[0], r[k]) for k in MOVE_FRAMES]
+
+    bar.close()
 
     def summary(ts: list[dict]) -> dict:
         def rate(key):

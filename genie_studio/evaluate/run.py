@@ -11,6 +11,7 @@ import torch
 from genie_studio.data.dataset import ClipDataset
 from genie_studio.evaluate.metrics import mapping_accuracy, nmi, psnr, ssim
 from genie_studio.pathnames import portable_path
+from genie_studio.progress import progress_bar
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel
 
@@ -119,12 +120,17 @@ def evaluate_dynamics(wm: WorldModel, ds: ClipDataset, clips: int = 16, horizon:
     return result
 
 
-def evaluate_model(wm: WorldModel, ds: ClipDataset, seed: int = 0, quick: bool = False) -> dict:
+def evaluate_model(wm: WorldModel, ds: ClipDataset, seed: int = 0, quick: bool = False,
+                   progress: bool = False) -> dict:
     out = {"model": wm.name, "data": portable_path(ds.path), "styles": ds.manifest.get("styles")}
-    if wm.tokenizer is not None:
-        out["tokenizer"] = evaluate_tokenizer(wm, ds, frames=64 if quick else 256, seed=seed)
-    if wm.lam is not None:
-        out["lam"] = evaluate_lam(wm, ds, clips=16 if quick else 96, seed=seed)
-    if wm.dynamics is not None and wm.lam is not None and wm.tokenizer is not None:
-        out["dynamics"] = evaluate_dynamics(wm, ds, clips=4 if quick else 16, horizon=16, seed=seed)
+    with progress_bar(3, "dataset metrics", unit="part", enabled=progress) as bar:
+        if wm.tokenizer is not None:
+            out["tokenizer"] = evaluate_tokenizer(wm, ds, frames=64 if quick else 256, seed=seed)
+        bar.update(1)
+        if wm.lam is not None:
+            out["lam"] = evaluate_lam(wm, ds, clips=16 if quick else 96, seed=seed)
+        bar.update(1)
+        if wm.dynamics is not None and wm.lam is not None and wm.tokenizer is not None:
+            out["dynamics"] = evaluate_dynamics(wm, ds, clips=4 if quick else 16, horizon=16, seed=seed)
+        bar.update(1)
     return out

@@ -52,3 +52,12 @@ def test_holding_an_arrow_moves_the_player_that_way(session, sketch, key, sign):
     dx = float(motion[:, 0].sum())
     assert sign * dx > 4, f"player moved {dx:+.1f}px relative to the level in 12 frames of {key} " \
                           f"({session.labels[action]})"
+
+
+def test_shipped_model_files_name_no_machine_paths():
+    """config.json, eval.json and the card give dataset paths as typed (relative), never this machine's."""
+    folder = bundled_dir() / DEFAULT_MODEL
+    for name in ("config.json", "eval.json", "README.md"):
+        text = (folder / name).read_text()
+        for bad in ("/work/", "/home/", "/tmp/", "/root/"):
+            assert bad not in text, f"{name} names a machine path ({bad})"
