@@ -15,11 +15,10 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from genie_studio.world.config import ConfigError, TokenizerConfig
-from genie_studio.world.quantize import VectorQuantizer
+from genie_studio.world.quantize import VectorQuantizer, VQAutoencoder
 
 
 class ChannelNorm(nn.Module):
@@ -45,7 +44,7 @@ class ResBlock(nn.Module):
         return x + self.body(x)
 
 
-class ConvTokenizer(nn.Module):
+class ConvTokenizer(VQAutoencoder):
     def __init__(self, cfg: TokenizerConfig):
         super().__init__()
         if cfg.temporal:
@@ -98,15 +97,6 @@ class ConvTokenizer(nn.Module):
             x = x.to(next(self.decoder.parameters()).dtype)
         out = self.decoder(x).float()
         return (out.permute(0, 2, 3, 1).reshape(B, T, H, W, 3) + 1) / 2
-
-    def loss(self, frames: torch.Tensor):
-        """frames float [B, T, H, W, 3] in [0, 1] -> (loss, metrics, latents for code reset)."""
-        z = self._latents(frames)
-        zq, idx, vq_loss, stats = self.vq(z)
-        recon = self._decode_latents(zq)
-        mse = F.mse_loss(recon, frames)
-        psnr = float(-10 * torch.log10(mse.detach().clamp_min(1e-10)))
-        return mse + vq_loss, {"mse": float(mse.detach()), "psnr": psnr, **stats}, z
 
     def new_cache(self):
         return None, None

@@ -68,3 +68,20 @@ class VectorQuantizer(nn.Module):
         self.codebook.data[dead] = F.normalize(zf[pick] + noise, dim=-1).to(self.codebook.dtype)
         self.usage[dead] = 1.0 / self.num_codes
         return int(dead.numel())
+
+
+class VQAutoencoder(nn.Module):
+    """What the tokenizers share: a VQ-VAE trained on reconstruction MSE plus the quantizer's loss.
+    Subclasses provide ``_latents(frames)``, ``vq`` and ``_decode_latents(zq)``."""
+
+    vq: VectorQuantizer
+
+    def loss(self, frames: torch.Tensor):
+        """frames float [B, T, H, W, 3] in [0, 1] -> (loss, metrics, latents for code reset)."""
+        z = self._latents(frames)
+        zq, idx, vq_loss, stats = self.vq(z)
+        recon = self._decode_latents(zq)
+        mse = F.mse_loss(recon, frames)
+        psnr = float(-10 * torch.log10(mse.detach().clamp_min(1e-10)))
+        return mse + vq_loss, {"mse": float(mse.detach()), "psnr": psnr, **stats}, z
+

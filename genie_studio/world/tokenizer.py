@@ -4,16 +4,15 @@ transformer, quantized to a codebook, and decoded by another ST transformer back
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from genie_studio.world.config import ConfigError, TokenizerConfig
 from genie_studio.world.conv_tokenizer import ConvTokenizer
 from genie_studio.world.layers import KVCache, STTransformer, init_weights, patchify, unpatchify
-from genie_studio.world.quantize import VectorQuantizer
+from genie_studio.world.quantize import VectorQuantizer, VQAutoencoder
 
 
-class Tokenizer(nn.Module):
+class Tokenizer(VQAutoencoder):
     def __init__(self, cfg: TokenizerConfig):
         super().__init__()
         self.cfg = cfg
@@ -49,15 +48,6 @@ class Tokenizer(nn.Module):
         x = self.dec_in(zq) + self.dec_pos
         out = self.dec_out(self.decoder(x, cache, commit))
         return (unpatchify(out.float(), self.cfg.patch, self.cfg.image_size) + 1) / 2
-
-    def loss(self, frames: torch.Tensor):
-        """frames: float [B, T, H, W, 3] in [0, 1] -> (loss, metrics, latents for code reset)."""
-        z = self._latents(frames)
-        zq, idx, vq_loss, stats = self.vq(z)
-        recon = self._decode_latents(zq)
-        mse = F.mse_loss(recon, frames)
-        psnr = float(-10 * torch.log10(mse.detach().clamp_min(1e-10)))
-        return mse + vq_loss, {"mse": float(mse.detach()), "psnr": psnr, **stats}, z
 
     def new_cache(self) -> tuple[KVCache, KVCache]:
         return KVCache.empty(self.cfg.enc_depth), KVCache.empty(self.cfg.dec_depth)
