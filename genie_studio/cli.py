@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "data": ("data", "generate, import and inspect clip datasets"),
     "train": ("train", "train the tokenizer, latent action model and dynamics"),
     "eval": ("eval", "evaluate a model on a dataset"),
+    "card": ("card", "measure a trained model and write its model card"),
     "bench": ("bench", "measure interactive speed"),
     "serve": ("serve", "serve models to remote editors over websockets"),
     "models": ("models", "list installed models"),

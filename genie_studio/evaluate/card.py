@@ -1,5 +1,6 @@
-"""Measure a trained model and write its model card: ``python -m genie_studio.evaluate.card MODEL_DIR
---eval STYLE=DATASET ... [--docs docs]``.
+"""Measure a trained model and write its model card (the library behind ``genie-studio card``).
+
+:func:`measure` builds the report and :func:`write_card` turns a report into MODEL_DIR/README.md:
 
 1. Names the latent actions (``labels.label_actions``) and stores the labels in config.json.
 2. Evaluates on held-out datasets (one per style): tokenizer PSNR/SSIM, LAM NMI/accuracy, 16-frame
@@ -7,13 +8,14 @@
 3. Runs the control test on the example sketches (levels no training episode came from), a
    64-frame stability test (does the level stay recognisable?) and the world-fidelity suite on the
    held-out drawings (``fidelity.py``), with and without the prompt framing.
-4. Renders play GIFs from example sketches into docs/ and writes MODEL_DIR/README.md + eval.json.
+4. Renders play GIFs from example sketches into a folder (the model folder unless another is named)
+   and writes MODEL_DIR/eval.json.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -32,7 +34,6 @@ from genie_studio.session.prompt import fit_prompt
 from genie_studio.session.world_session import WorldSession
 from genie_studio.world.bundle import load_model, update_meta
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTROL_REPEATS = 3  # sampling seeds per example sketch in the control test
 GIF_SPEC = "right*20,right+jump*6,right*10,noop*4,left*12,jump*6,right*6"
 
@@ -68,11 +69,13 @@ def gif_actions(labels: list[str]) -> str:
     return ",".join(parts) or "0*40"
 
 
-def render_gifs(wm, docs: Path, n: int = 3) -> list[str]:
+def render_gifs(wm, docs: Path, link_from: Path, n: int = 3) -> list[str]:
+    """Play GIFs from the first ``n`` example sketches into ``docs``; returns their links from ``link_from``."""
     from genie_studio.export.base import ExportOptions
     from genie_studio.export.registry import default_registry
 
     gif = default_registry(load_plugins=False).get("gif")
+    docs.mkdir(parents=True, exist_ok=True)
     out = []
     for path in example_sketches()[:n]:
         s = WorldSession(wm, seed=1)
@@ -81,7 +84,7 @@ def render_gifs(wm, docs: Path, n: int = 3) -> list[str]:
             frames.append(s.step(a))
         target = docs / f"play-{path.stem}.gif"
         gif.export(frames, target, ExportOptions(fps=10, scale=4, overwrite=True))
-        out.append(str(target.relative_to(ROOT)) if target.is_relative_to(ROOT) else str(target))
+        out.append(Path(os.path.relpath(target.resolve(), Path(link_from).resolve())).as_posix())
     return out
 
 
@@ -140,6 +143,7 @@ def _fidelity_lines(report: dict) -> list[str]:
 
 
 def write_card(model_dir: Path, report: dict) -> str:
+    """Write the card for ``report`` (as :func:`measure` returns it) to MODEL_DIR/README.md; returns the text."""
     meta = report["meta"]
     tr = meta.get("training", {})
     lines = [f"# {meta.get('name', model_dir.name)}: model card", "",
@@ -193,54 +197,47 @@ def write_card(model_dir: Path, report: dict) -> str:
               f"{st['ground_platform_ratio']:.2f}x."]
     lines += _fidelity_lines(report)
     lines += ["", "## Play from sketches", ""]
-    lines += [f"![play]({'../../' + g})" for g in report["gifs"]]
+    lines += [f"![play]({g})" for g in report["gifs"]]
     lines += ["", "## Targets and where this model stands", "", report.get("notes", "").strip(), ""]
     text = "\n".join(lines)
     atomic_write_text(model_dir / "README.md", text)
     return text
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("model")
-    ap.add_argument("--eval", action="append", default=[], metavar="STYLE=DIR")
-    ap.add_argument("--docs", default=str(ROOT / "docs"))
-    ap.add_argument("--commands", default="", help="file with the exact commands that made the model")
-    ap.add_argument("--notes", default="", help="file with notes on targets")
-    ap.add_argument("--skip-eval", action="store_true", help="reuse eval.json")
-    args = ap.parse_args(argv)
-    model_dir = Path(args.model)
+def measure(model_dir, evals: dict | None = None, docs=None, commands: str = "", notes: str = "",
+            skip_eval: bool = False, progress: bool = False) -> dict:
+    """Label, evaluate and render the model in ``model_dir``; writes config.json's labels, eval.json and
+    the GIFs (into ``docs``, default the model folder) and returns the report for :func:`write_card`.
+
+    ``evals`` maps a style to a held-out dataset folder; ``skip_eval`` reuses eval.json's dataset figures.
+    ``commands`` and ``notes`` are the card's texts: the commands that made the model, notes on targets.
+    """
+    model_dir = Path(model_dir)
+    docs = model_dir if docs is None else Path(docs)
     t0 = time.time()
     wm = load_model(model_dir)
     labels = label_actions(wm)
     update_meta(model_dir, actions=labels)
     wm = load_model(model_dir)
-    old = json.loads((model_dir / "eval.json").read_text()) if args.skip_eval else {}
-    evals = old.get("eval", {})
-    if not args.skip_eval:
-        for item in args.eval:
-            style, _, path = item.partition("=")
-            evals[style] = evaluate_model(wm, ClipDataset(path))
-            atomic_write_json(model_dir / "eval.json", {"eval": evals})  # kept if a later stage fails
+    old = json.loads((model_dir / "eval.json").read_text()) if skip_eval else {}
+    results = old.get("eval", {})
+    if not skip_eval:
+        for style, path in (evals or {}).items():
+            results[style] = evaluate_model(wm, ClipDataset(path), progress=progress)
+            atomic_write_json(model_dir / "eval.json", {"eval": results})  # kept if a later stage fails
     prompts = [fit_prompt(p, wm.tokenizer.cfg.image_size) for p in example_sketches()]
     report = {
-        "meta": wm.meta, "labels": labels, "eval": evals,
+        "meta": wm.meta, "labels": labels, "eval": results,
         "control": control_test(wm, wm.action_labels, prompts=prompts, repeats=CONTROL_REPEATS),
         "stability": stability(wm, prompts),
-        "fidelity": evaluate_fidelity(wm),
-        "fidelity_plain": evaluate_fidelity(wm, frame_player=False),
-        "gifs": render_gifs(wm, Path(args.docs)),
+        "fidelity": evaluate_fidelity(wm, progress=progress),
+        "fidelity_plain": evaluate_fidelity(wm, frame_player=False, progress=progress),
+        "gifs": render_gifs(wm, docs, link_from=model_dir),
         "params": {c: sum(p.numel() for p in getattr(wm, c).parameters()) for c in ("tokenizer", "lam", "dynamics")},
-        "commands": Path(args.commands).read_text() if args.commands else "",
-        "notes": Path(args.notes).read_text() if args.notes else "",
+        "commands": commands,
+        "notes": notes,
     }
     report["params_total"] = sum(report["params"].values())
     report["seconds"] = round(time.time() - t0, 1)
     atomic_write_json(model_dir / "eval.json", {k: v for k, v in report.items() if k != "meta"})
-    write_card(model_dir, report)
-    print(json.dumps({k: report[k] for k in ("control", "stability", "fidelity", "gifs")}, indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return report
