@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 APP = "genie-studio"
 # MaskGIT iterations per frame: 2 control as well as 4 and cost 3 frame passes instead of 5 (docs/performance.md)
 DEFAULT_MASKGIT_STEPS = 2
+# MaskGIT sampling temperature of a world session (0: the most likely tokens)
+DEFAULT_TEMPERATURE = 1.0
 SCHEMA_VERSION = 1
 
 DEFAULTS: dict = {
@@ -35,7 +37,7 @@ DEFAULTS: dict = {
     "model": "default",  # a name from `genie-studio models` or a folder path
     "device": "auto",  # auto | cpu | cuda
     "maskgit_steps": DEFAULT_MASKGIT_STEPS,
-    "temperature": 1.0,
+    "temperature": DEFAULT_TEMPERATURE,
     "seed": 0,
     "fps": 15,
     "backend": "local",  # local | remote

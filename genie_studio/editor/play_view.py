@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.editor.qt_image import to_qimage
-from genie_studio.session.world_session import DEFAULT_STEPS
 
 
 class FrameView(QWidget):
@@ -128,7 +128,8 @@ class PlayView(QWidget):
         lay.addLayout(info)
         lay.addLayout(buttons)
         lay.addLayout(knobs)
-        self.set_knobs({"maskgit_steps": DEFAULT_STEPS, "temperature": 1.0, "seed": 0, "fps": 15})
+        self.set_knobs({"maskgit_steps": DEFAULT_MASKGIT_STEPS, "temperature": DEFAULT_TEMPERATURE, "seed": 0,
+                        "fps": 15})
 
     def set_frame(self, frame, action_label: str | None, fps: float, index: int) -> None:
         self.view.set_frame(frame)

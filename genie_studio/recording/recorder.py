@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS
+from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.fsutil import fsync_dir
 from genie_studio.recording import chunks, meta
 from genie_studio.recording.chunks import RecordingError
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 class Recorder:
     def __init__(self, folder: str | os.PathLike, *, model: dict, prompt, labels: list[str], resolution,
-                 seed: int = 0, steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = 1.0, precision: str = "fp32",
+                 seed: int = 0, steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE,
+                 precision: str = "fp32",
                  context: int | None = None, fps: float = 15.0, clock: str = "realtime",
                  name: str | None = None, voice=None, flush_interval: float = 0.5):
         """``model`` is ``meta.model_identity(world_model)``; ``prompt`` is the prompt as given (path,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS
+from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.remote.connection import ConnectionLost, WorldConnection
 from genie_studio.remote.protocol import RemoteError, decode_frame
 from genie_studio.session.actions import ActionError, action_index
@@ -43,7 +43,8 @@ class RemoteSession:
     """A :class:`~genie_studio.session.protocol.Session` whose world runs on a server."""
 
     def __init__(self, url: str, token: str | None = None, model: str | None = None, seed: int = 0,
-                 steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = 1.0, *, encoding: str | None = None,
+                 steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, *,
+                 encoding: str | None = None,
                  timeout: float = 60.0, reconnect_timeout: float = 30.0, cafile: str | None = None):
         self.url, self._token, self._cafile = url, token, cafile
         self.timeout, self.reconnect_timeout = float(timeout), float(reconnect_timeout)

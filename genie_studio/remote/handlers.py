@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS
+from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.remote import jsonlog
 from genie_studio.remote.engine import Hosted
 from genie_studio.remote.protocol import ENCODINGS, ProtocolError, dumps, encode_frame, error, field, pack
@@ -80,7 +80,7 @@ class Handlers:
             raise ProtocolError("unknown_model", f"no model {model[:60]!r} here; models: {', '.join(eng.models)}")
         seed = field(msg, "seed", int, 0, 0, MAX_SEED)
         steps = field(msg, "steps", int, DEFAULT_MASKGIT_STEPS, 1, cfg.max_steps)
-        temperature = field(msg, "temperature", float, 1.0, 0.0, MAX_TEMPERATURE)
+        temperature = field(msg, "temperature", float, DEFAULT_TEMPERATURE, 0.0, MAX_TEMPERATURE)
         encoding = field(msg, "encoding", ENCODINGS, cfg.default_encoding)
         replay = self._replay(msg, eng.models[model].action_labels)
         if not payload:

@@ -14,12 +14,10 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS as DEFAULT_STEPS
+from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 
 if TYPE_CHECKING:
     from genie_studio.session.world_session import WorldSession
-
-DEFAULT_TEMPERATURE = 1.0
 
 
 class SessionError(RuntimeError):
@@ -35,7 +33,7 @@ class SessionSettings:
     model: Any = None  # model name, folder or WorldModel; None or "default": the settings' default model
     device: str | None = "auto"
     precision: str | None = "auto"
-    steps: int = DEFAULT_STEPS
+    steps: int = DEFAULT_MASKGIT_STEPS
     temperature: float = DEFAULT_TEMPERATURE
     seed: int = 0
     context: int | None = None  # frames of context; None: the model's
@@ -52,7 +50,7 @@ class SessionSettings:
             raise SessionError(f"unknown backend {settings['backend']!r}; choose a device (local) or a remote "
                                "server", "device")
         return cls(model=model if remote else (model or settings.get("model")), device=settings.get("device"),
-                   steps=int(settings.get("maskgit_steps", DEFAULT_STEPS)),
+                   steps=int(settings.get("maskgit_steps", DEFAULT_MASKGIT_STEPS)),
                    temperature=float(settings.get("temperature", DEFAULT_TEMPERATURE)),
                    seed=int(settings.get("seed", 0)), components=("tokenizer", "dynamics"),
                    server_url=(settings.get("server_url") or "") if remote else None,

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.session.actions import action_index
-from genie_studio.session.open import DEFAULT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.session.prompt import fit_prompt
 from genie_studio.world.bundle import WorldModel, load_model
 from genie_studio.world.layers import KVCache, LayerKV
@@ -49,7 +49,7 @@ class WorldSession:
     last_rtt_ms: float | None = None  # no server, no round trip
 
     def __init__(self, model: WorldModel | str | os.PathLike, device: str | torch.device = "cpu",
-                 steps: int = DEFAULT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
+                 steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
                  context: int | None = None, precision: str = "bf16", cached: bool = True):
         if not isinstance(model, WorldModel):
             model = load_model(Path(model), device=device)
