@@ -34,6 +34,23 @@ from genie_studio.remote.connection import WorldConnection  # noqa: E402
 from genie_studio.remote.protocol import ENCODINGS, RemoteError, decode_frame, encode_frame  # noqa: E402
 
 
+def bench_model(model: str, tiny: bool, tmp: Path) -> tuple[str, tuple[int, int]]:
+    """The model folder to serve (a tiny random test model in ``tmp`` with ``tiny``) and its resolution."""
+    if tiny:
+        import torch
+
+        from tests.tiny_models import save_world, tiny_world
+
+        torch.manual_seed(0)
+        save_world(tiny_world(), tmp / "tiny")
+        model = str(tmp / "tiny")
+    from genie_studio.registry import resolve_model
+    from genie_studio.world.bundle import read_meta
+
+    model = str(resolve_model(model))
+    return model, tuple(read_meta(model)["components"]["tokenizer"]["image_size"])
+
+
 def start_server(model: str, workdir: Path, extra: list[str]) -> tuple[subprocess.Popen, str, str]:
     token = secrets.token_urlsafe(24)
     tf = workdir / "token"
@@ -158,20 +175,7 @@ def main(argv=None) -> int:
             url, token = a.url, Path(a.token_file).read_text().strip() if a.token_file else None
             resolution = (64, 64)
         else:
-            model = a.model
-            if a.tiny:
-                import torch
-
-                from tests.tiny_models import save_world, tiny_world
-
-                torch.manual_seed(0)
-                save_world(tiny_world(), tmp / "tiny")
-                model = str(tmp / "tiny")
-            from genie_studio.registry import resolve_model
-            from genie_studio.world.bundle import read_meta
-
-            model = str(resolve_model(model))
-            resolution = tuple(read_meta(model)["components"]["tokenizer"]["image_size"])
+            model, resolution = bench_model(a.model, a.tiny, tmp)
             proc, url, token = start_server(model, tmp, ["--device", a.device,
                                                          "--batch-window-ms", str(a.batch_window_ms),
                                                          "--max-sessions", str(max(64, a.clients))])

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_server import load, prompt_png  # noqa: E402
+from bench_server import bench_model, load, prompt_png  # noqa: E402
 from websockets.frames import Frame, Opcode  # noqa: E402
 
 from genie_studio.remote.protocol import dumps, pack  # noqa: E402
@@ -178,20 +178,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        model = a.model
-        if a.tiny:
-            import torch
-
-            from tests.tiny_models import save_world, tiny_world
-
-            torch.manual_seed(0)
-            save_world(tiny_world(), tmp / "tiny")
-            model = str(tmp / "tiny")
-        from genie_studio.registry import resolve_model
-        from genie_studio.world.bundle import read_meta
-
-        model = str(resolve_model(model))
-        resolution = tuple(read_meta(model)["components"]["tokenizer"]["image_size"])
+        model, resolution = bench_model(a.model, a.tiny, tmp)
         proc, url, token, logf = start_server(model, tmp, ["--device", "cpu", "--max-sessions", str(max(64, a.clients)),
                                                      "--resume-grace", str(GRACE)])
         stats = {}

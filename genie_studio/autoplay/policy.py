@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 from genie_studio.fsutil import atomic_write_json, read_versioned_json
+from genie_studio.world.bundle import read_weights
 
 FORMAT = "genie-studio-policy"
 VERSION = 1
@@ -190,12 +190,7 @@ def load_policy(folder: str | os.PathLike, model=None, device: str | torch.devic
         raise PolicyError(f"{folder / 'policy.json'}: bad config ({e})") from None
     policy = Policy(cfg)
     f = folder / "policy.safetensors"
-    if not f.exists():
-        raise PolicyError(f"{f}: weights file missing")
-    try:
-        state = load_file(str(f))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise PolicyError(f"{f}: corrupt or truncated weights ({e})") from None
+    state = read_weights(f, PolicyError)
     try:
         policy.load_state_dict(state)
     except RuntimeError as e:

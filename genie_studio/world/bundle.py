@@ -79,13 +79,18 @@ def build_component(name: str, cfg_dict: dict) -> nn.Module:
     return mod_cls(cfg_cls.from_dict(cfg_dict))
 
 
-def load_weights(module: nn.Module, f: Path) -> None:
+def read_weights(f: Path, error: type[Exception] = BundleError) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file, or ``error`` naming the file: missing, corrupt or truncated."""
     if not f.exists():
-        raise BundleError(f"{f}: weights file missing")
+        raise error(f"{f}: weights file missing")
     try:
-        state = load_file(str(f))
+        return load_file(str(f))
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise BundleError(f"{f}: corrupt or truncated weights ({e})") from None
+        raise error(f"{f}: corrupt or truncated weights ({e})") from None
+
+
+def load_weights(module: nn.Module, f: Path) -> None:
+    state = read_weights(f)
     own = module.state_dict()
     missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
     if missing or unexpected:
