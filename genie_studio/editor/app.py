@@ -31,7 +31,7 @@ def run_editor(path: str | None = None, model: str | None = None, argv: list[str
         win = holder["win"] = MainWindow(model=model)
         win.open_initial(path)
         win.show()
-        QTimer.singleShot(0, win.offer_recovery)
+        QTimer.singleShot(0, win.project.offer_recovery)
         return app.exec()
     finally:
         restore()

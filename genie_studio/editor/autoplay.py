@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from genie_studio.autoplay.policy import AutoplayDriver, PolicyError, find_policies, load_policy
-from genie_studio.session.world_session import WorldSession
+from genie_studio.world.bundle import WorldModel
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +40,21 @@ class AutoplayControl(QObject):
             self.stop()
 
     def start(self, policy_folder=None) -> bool:
-        worker = self.win.controller.worker
-        session = worker.session
-        if not isinstance(session, WorldSession):
+        model = (self.win.model_info or {}).get("model")  # as the worker announced it; never its session
+        if not isinstance(model, WorldModel):
             return self._refuse("Autoplay needs a model loaded on this computer (a remote server's model "
                                 "cannot be checked against the policy)")
         try:
-            folders = [policy_folder] if policy_folder else find_policies(session.model)
+            folders = [policy_folder] if policy_folder else find_policies(model)
             if not folders:
-                return self._refuse(f"No autoplay policy for {session.model.name} yet. Record some play, then run "
-                                    f"`genie-studio autoplay train RECORDING... --model {session.model.name}`")
-            policy, meta = load_policy(folders[0], session.model)
+                return self._refuse(f"No autoplay policy for {model.name} yet. Record some play, then run "
+                                    f"`genie-studio autoplay train RECORDING... --model {model.name}`")
+            policy, meta = load_policy(folders[0], model)
         except PolicyError as e:
             return self._refuse(str(e))
         self.policy_path = folders[0]
-        worker.driver = AutoplayDriver(policy, meta, seed=int(self.win.play_view.knobs().get("seed", 0)))
+        seed = int(self.win.play_view.knobs().get("seed", 0))
+        self.win.controller.set_driver(AutoplayDriver(policy, meta, seed=seed))
         self._set_checked(True)
         if not self._filtering:  # installed last, so it sees key presses before the window's own filter
             QApplication.instance().installEventFilter(self)
@@ -67,7 +67,7 @@ class AutoplayControl(QObject):
 
     def stop(self, reason: str | None = None) -> None:
         was = self.active
-        self.win.controller.worker.driver = None  # a plain attribute write: the next step uses the keys
+        self.win.controller.set_driver(None)  # a plain attribute write: the next step uses the keys
         self._set_checked(False)
         if self._filtering:
             QApplication.instance().removeEventFilter(self)
@@ -87,14 +87,6 @@ class AutoplayControl(QObject):
         btn.blockSignals(False)
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
-        if ev.type() == QEvent.Type.KeyPress and self.active and not ev.isAutoRepeat():
-            from genie_studio.editor.main_window import KEY_NAMES
-
-            if ev.key() in KEY_NAMES or self.win.bindings.bound_key(ev.key()):
-                self.stop("you have control")
+        if ev.type() == QEvent.Type.KeyPress and self.active and not ev.isAutoRepeat() and self.win.game_key(ev.key()):
+            self.stop("you have control")
         return False  # never swallow the key: it steers the world from this frame on
-
-
-def install_autoplay(window) -> AutoplayControl:
-    window.autoplay = AutoplayControl(window)
-    return window.autoplay

@@ -1,6 +1,8 @@
 """The Genie Studio main window: sketch canvas in the middle, tools left, play view and latent actions right.
 
-Other panels join with ``add_dock_panel(title, widget)`` and extend ``tools_menu`` / ``view_menu``.
+It owns its panels (project, menus, model picker, controls, recordings, autoplay) and hears the world
+worker only through its signals, keeping what they carried (``model_info``, ``session_info``). Other
+panels join with ``add_dock_panel(title, widget)`` and extend ``menus.tools_menu`` / ``menus.view_menu``.
 """
 
 from __future__ import annotations
@@ -11,36 +13,37 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
-from genie_studio.config import load_settings
+from genie_studio.config import load_settings, save_settings
 from genie_studio.controls.keymap import action_for_keys
 from genie_studio.editor.action_palette import ActionPalette
-from genie_studio.editor.autoplay import install_autoplay
+from genie_studio.editor.autoplay import AutoplayControl
 from genie_studio.editor.bindings_panel import BindingsPanel
 from genie_studio.editor.canvas import SketchCanvas
+from genie_studio.editor.export_dialog import ExportDialog
 from genie_studio.editor.model_picker import ModelPicker
 from genie_studio.editor.play_view import PlayView
 from genie_studio.editor.project_actions import ProjectActions
-from genie_studio.editor.recordings_panel import install_recording
+from genie_studio.editor.recordings_panel import RecordControls, RecordingsPanel
 from genie_studio.editor.toolbox import SketchToolbox
 from genie_studio.editor.window_menus import WindowMenus
 from genie_studio.editor.worker import StallMeter, WorldController
+from genie_studio.recording import RecordingError
 from genie_studio.resources import first_example
 
-AUTOSAVE_MS = 20_000
 PREVIEW_FRAMES = 8
 KEY_NAMES = {Qt.Key.Key_Left: "Left", Qt.Key.Key_Right: "Right", Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down",
              Qt.Key.Key_Space: "Space", Qt.Key.Key_A: "A", Qt.Key.Key_D: "D", Qt.Key.Key_W: "W", Qt.Key.Key_S: "S",
              **{getattr(Qt.Key, f"Key_{i}"): str(i) for i in range(1, 10)}}
 
 
-class MainWindow(ProjectActions, WindowMenus, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self, settings: dict | None = None, model: str | None = None):
         super().__init__()
         self.settings = settings if settings is not None else load_settings()
         self.model_name: str | None = None  # the model currently loaded (as named to the registry)
         self.model_info: dict | None = None
         self.model_resolution: tuple[int, int] | None = None
-        self.project_labels: list[str] = []
+        self.session_info: dict | None = None  # what a recording records of the session (worker.sessionChanged)
         self.pressed: set[str] = set()
         self.playing = False
         self.last_error: str | None = None
@@ -60,15 +63,19 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         self.controller = WorldController(self)
         self.stall = StallMeter(self)
         self.picker = ModelPicker(self)
-        self._build_menus()
+        self.project = ProjectActions(self)
+        self.menus = WindowMenus(self)
         self.add_dock_panel("Sketch tools", self.toolbox, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.add_dock_panel("Play", self.play_view)
         self.add_dock_panel("Latent actions", self.palette)
         self.bindings = BindingsPanel(self)  # controls profile: keyboard + gamepads (issue #8)
         self.add_dock_panel("Controls", self.bindings)
         self.bindings.actionChanged.connect(lambda _a: self._update_action())
-        install_recording(self)  # Record + Recordings panels, export dialog (issue #9)
-        install_autoplay(self)  # the play view's Autoplay toggle (issue #20)
+        self.record_controls = RecordControls(self)  # Record + Recordings panels, export dialog (issue #9)
+        self.recordings_panel = RecordingsPanel(self)
+        self.add_dock_panel("Record", self.record_controls)
+        self.add_dock_panel("Recordings", self.recordings_panel)
+        self.autoplay = AutoplayControl(self)  # the play view's Autoplay toggle (issue #20)
         self.addToolBar(self.picker.toolbar)
         self.model_status = QLabel("no model")
         self.rtt_status = QLabel("")  # remote backend: the server round trip of the last step
@@ -79,6 +86,7 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         w = self.controller.worker
         w.modelLoaded.connect(self._model_loaded)
         w.modelFailed.connect(self._model_failed)
+        w.sessionChanged.connect(self._session_changed)
         w.frameReady.connect(self._frame)
         w.previewsReady.connect(self._previews)
         w.failed.connect(self._worker_failed)
@@ -86,17 +94,19 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         self.play_view.playToggled.connect(self.toggle_play)
         self.play_view.resetClicked.connect(self.reset_world)
         self.play_view.stepClicked.connect(self.step_world)
-        self.play_view.knobsChanged.connect(self._knobs_changed)
+        self.play_view.knobsChanged.connect(self.knobs_changed)
         self.palette.labelsEdited.connect(self._labels_edited)
         self.palette.refreshRequested.connect(self.request_previews)
         self.canvas.changed.connect(self._sketch_changed)
-        self.canvas.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.canvas.undo_stack.cleanChanged.connect(self.update_title)
+        self.record_controls.startRequested.connect(self.start_recording)
+        self.record_controls.recordingStopped.connect(lambda _p: self.recordings_panel.refresh())
+        self.recordings_panel.exportRequested.connect(self._export_recording)
+        self.recordings_panel.replayRequested.connect(lambda _p: self.recordings_panel.play_selected())
         self.picker.modelChosen.connect(lambda spec: self.load_model(spec, explicit=True))
         self.picker.deviceChosen.connect(self._device_chosen)
 
         self._sketch_timer = QTimer(self, singleShot=True, interval=600, timeout=self._sketch_settled)
-        self._autosave_timer = QTimer(self, interval=AUTOSAVE_MS, timeout=self.autosave)
-        self._autosave_timer.start()
         self.play_view.set_knobs(self.settings)
         self.play_view.set_ready(False)
         self.play_view.view.set_message("Loading model…")
@@ -105,8 +115,7 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         self.resizeDocks([self.panels["Play"], self.panels["Latent actions"]], [520, 280], Qt.Orientation.Vertical)
         self.panels["Latent actions"].raise_()
         self._restore_window()
-        self._rebuild_recent_menu()
-        self._update_title()
+        self.update_title()
         QApplication.instance().installEventFilter(self)
         self.picker.refresh(self.settings)
         self.load_model(model or self.settings.get("model"), explicit=bool(model))
@@ -122,7 +131,7 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
                 and "Latent actions" in self.panels:
             self.tabifyDockWidget(self.panels["Latent actions"], dock)
         self.panels[title] = dock
-        self.panels_menu.addAction(dock.toggleViewAction())
+        self.menus.panels_menu.addAction(dock.toggleViewAction())
         return dock
 
     # ---- the model -------------------------------------------------------------------------------------
@@ -142,16 +151,19 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
             self.settings["model"] = self._pending_model or self.settings.get("model", "default")
         self.model_resolution = tuple(info["resolution"])
         self.toolbox.set_resolution(self.model_resolution, info.get("patch"))
-        self.palette.set_actions(info["labels"], self._merged_labels(info["labels"]))
+        self.palette.set_actions(info["labels"], self.merged_labels(info["labels"]))
         self.bindings.set_model(info["name"], info["labels"])
         self.play_view.set_ready(True)
         self.play_view.view.set_message("")
         h, w = self.model_resolution
         self.model_status.setText(f"model: {info['name']} ({w}×{h}, {len(info['labels'])} actions, {info['device']})")
         self.picker.set_current(info.get("path", ""))
-        self._knobs_changed()
+        self.knobs_changed()
         self.reset_world()
         self.request_previews()
+
+    def _session_changed(self, info: dict) -> None:
+        self.session_info = info
 
     def _model_failed(self, message: str) -> None:
         self.model_info = None
@@ -164,9 +176,10 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
             self.last_error = message
             self.statusBar().showMessage("No model loaded: see the Play panel", 10000)
 
-    def _merged_labels(self, auto=None) -> list[str]:
+    def merged_labels(self, auto=None) -> list[str]:
+        """The model's action labels, renamed where the project renamed them."""
         auto = list(auto if auto is not None else (self.model_info or {}).get("labels", []))
-        user = list(self.project_labels)
+        user = list(self.project.labels)
         return user[:len(auto)] + auto[len(user):]
 
     def _device_chosen(self, device: str) -> None:
@@ -178,12 +191,12 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
     def knobs(self) -> dict:
         return {**self.play_view.knobs(), "device": self.settings.get("device", "auto")}
 
-    def _knobs_changed(self) -> None:
+    def knobs_changed(self) -> None:
         k = self.play_view.knobs()
         self.controller.set_knobs(k["maskgit_steps"], k["temperature"], k["seed"], k["fps"])
         if k != {x: self.settings.get(x) for x in k}:
             self.settings.update(k)
-            self.mark_dirty()
+            self.project.mark_dirty()
 
     def reset_world(self) -> None:
         if self.model_info:
@@ -206,17 +219,15 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         if self.model_info:
             self.controller.previews(self.canvas.sketch_array(), PREVIEW_FRAMES)
 
-    def _frame(self, frame, action: int, fps: float, index: int) -> None:
+    def _frame(self, frame, action: int, fps: float, index: int, rtt_ms: float | None) -> None:
         self.frames_shown += 1
         self.last_frame = (frame, action, index)
         labels = self.palette.labels()
         name = labels[action] if 0 <= action < len(labels) else None
         self.play_view.set_frame(frame, name, fps, index)
-        session = self.controller.worker.session
-        rtt = session.last_rtt_ms if session is not None else None
-        self.rtt_status.setText("" if rtt is None else f"server round trip {rtt:.0f} ms")
+        self.rtt_status.setText("" if rtt_ms is None else f"server round trip {rtt_ms:.0f} ms")
         self.palette.set_active(action)
-        self.record_frame(frame, action)
+        self.record_controls.add_frame(frame, None if action < 0 else action, sorted(self.pressed))
 
     def _previews(self, clips) -> None:
         self.palette.set_previews(clips)
@@ -236,15 +247,18 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         self.show_error({"oom": "Out of memory", "prompt": "Bad image"}.get(kind, "Generation failed"), message)
 
     def _labels_edited(self, labels: list[str]) -> None:
-        if labels != self._merged_labels():
-            self.project_labels = list(labels)
-            self.mark_dirty()
+        if labels != self.merged_labels():
+            self.project.labels = list(labels)
+            self.project.mark_dirty()
             self._update_action()
 
-    def _clean_changed(self, _clean: bool) -> None:
-        self._update_title()
+    def update_title(self) -> None:
+        name = self.project.path.name if self.project.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — Genie Studio")
+        self.setWindowModified(self.project.is_dirty())
+
     def _sketch_changed(self) -> None:
-        self._update_title()
+        self.update_title()
         self._sketch_timer.start()
 
     def _sketch_settled(self) -> None:
@@ -252,7 +266,31 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
             self.reset_world()
             self.request_previews()
 
+    # ---- recording -------------------------------------------------------------------------------------
+    def start_recording(self) -> None:
+        """Restart the world from the sketch and record every frame from its prompt on, with the keys held."""
+        if not (self.model_info and self.session_info):
+            self.statusBar().showMessage("Load a model before recording" if not self.model_info else
+                                         "This world cannot be recorded (a remote session)", 5000)
+            return
+        try:
+            self.record_controls.start(**self.session_info | {"prompt": self.canvas.sketch_array()},
+                                       fps=self.settings.get("fps", 15))
+        except (RecordingError, OSError) as e:
+            QMessageBox.warning(self, "Cannot record", str(e))
+            return
+        self.reset_world()
+
+    def _export_recording(self, path: str) -> None:
+        dlg = ExportDialog(path, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+
     # ---- keyboard ----------------------------------------------------------------------------------------
+    def game_key(self, qt_key: int) -> str | None:
+        """The name of a key that steers the world (the keymap's and the controls profile's), else None."""
+        return KEY_NAMES.get(qt_key) or self.bindings.bound_key(qt_key)
+
     def _update_action(self) -> None:
         labels = self.palette.labels()
         if labels:
@@ -263,7 +301,7 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
         t = ev.type()
         if t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride):
-            name = KEY_NAMES.get(ev.key()) or self.bindings.bound_key(ev.key())
+            name = self.game_key(ev.key())
             if name is None or ev.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
                 return False
             focus = QApplication.focusWidget()
@@ -286,7 +324,17 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
             self._update_action()
         return False
 
-    # ---- errors, window state, closing -------------------------------------------------------------------
+    # ---- errors, questions, settings, window state, closing ----------------------------------------------
+    def _ask(self, title: str, text: str, buttons) -> QMessageBox.StandardButton:
+        """Every question the editor asks goes through here (tests answer it)."""
+        return QMessageBox.question(self, title, text, buttons)
+
+    def persist_settings(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as e:
+            self.statusBar().showMessage(f"Could not save settings: {e}", 8000)
+
     def show_error(self, title: str, message: str) -> None:
         """A non-blocking error dialog with the actionable message; also kept in ``last_error``."""
         self.last_error = message
@@ -309,13 +357,13 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
     def save_window_state(self) -> None:
         self.settings["window"] = {"geometry": base64.b64encode(bytes(self.saveGeometry())).decode(),
                                    "state": base64.b64encode(bytes(self.saveState())).decode()}
-        self._persist_settings()
+        self.persist_settings()
 
     def closeEvent(self, ev) -> None:
         if self._terminated:
             ev.accept()
             return
-        if not self.maybe_save():
+        if not self.project.maybe_save():
             ev.ignore()
             return
         self.shutdown()
@@ -324,11 +372,11 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
     def shutdown(self, keep_autosave: bool = False) -> None:
         self.save_window_state()
         QApplication.instance().removeEventFilter(self)
-        self._autosave_timer.stop()
+        self.project.autosave_timer.stop()
         self.controller.shutdown()
         self.bindings.shutdown()
         if not keep_autosave:
-            self.clean_exit()
+            self.project.clean_exit()
 
     def terminate(self) -> None:
         """Quit at once without asking (SIGTERM, SIGINT, SIGHUP: see editor/app.py). Unsaved work stays in
@@ -336,9 +384,9 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
         if self._terminated:
             return
         self._terminated = True
-        keep = self.is_dirty()
+        keep = self.project.is_dirty()
         if keep:
-            self.autosave(force=True)
+            self.project.autosave(force=True)
         self.shutdown(keep_autosave=keep)
         self.close()
         QApplication.instance().quit()
@@ -349,8 +397,8 @@ class MainWindow(ProjectActions, WindowMenus, QMainWindow):
             path = first_example()
             if path is None:
                 return
-            if self.open_path(path, ask=False):
-                self.project_path = None
-                self._mark_clean()
+            if self.project.open_path(path, ask=False):
+                self.project.path = None
+                self.project.mark_clean()
             return
-        self.open_path(path, ask=False)
+        self.project.open_path(path, ask=False)

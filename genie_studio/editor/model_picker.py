@@ -1,11 +1,12 @@
-"""Model and device picker: bundled and user models (``registry.list_models()``), cpu/cuda."""
+"""Model and device picker: bundled and user models (``registry.list_models()``), cpu/cuda, a remote
+server; a toolbar and the Model menu (``toolbar``, ``menu``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QLabel, QToolBar
+from PySide6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QLabel, QMenu, QToolBar
 
 from genie_studio.registry import list_models
 from genie_studio.session.devices import available_devices
@@ -20,6 +21,7 @@ class ModelPicker(QObject):
         self.window = window
         self.toolbar = QToolBar("Model")
         self.toolbar.setObjectName("toolbar-model")
+        self.menu = QMenu("&Model", window)
         self.models = QComboBox()
         self.models.setMinimumContentsLength(18)
         self.models.setToolTip("The world model that turns your sketch into a playable world")
@@ -55,7 +57,7 @@ class ModelPicker(QObject):
         remote = settings.get("backend") == "remote"
         i = self.devices.findData("remote" if remote else settings.get("device", "auto"))
         self.devices.setCurrentIndex(max(0, i))
-        menu = self.window.model_menu
+        menu = self.menu
         menu.clear()
         for m in self.entries:
             a = menu.addAction(m["name"] + ("" if m.get("valid") else " (invalid)"))

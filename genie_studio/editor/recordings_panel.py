@@ -1,6 +1,7 @@
 """Recording in the editor: a record button with a timer, microphone picker and level meter
 (``RecordControls``), and the list of recordings with rename / delete / play / export
-(``RecordingsPanel``). Both are self-contained: the main window feeds frames and connects signals."""
+(``RecordingsPanel``). Both are self-contained: the main window owns them, feeds frames and connects
+signals."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ class RecordControls(QWidget):
 
     ``start(**recorder_kwargs)`` (see ``Recorder.session_kwargs``) begins a recording in
     ``folder`` (default: a new time-stamped folder in the recordings folder); ``add_frame`` records
-    each frame the world produces; ``stop`` closes it and emits ``recordingStopped(path)``."""
+    each frame the world produces from the next prompt frame on (``action`` None), so a take always
+    begins at its prompt (what replay needs); ``stop`` closes it and emits ``recordingStopped(path)``."""
 
     recordingStarted = Signal(str)
     recordingStopped = Signal(str)
@@ -43,6 +45,7 @@ class RecordControls(QWidget):
         super().__init__(parent)
         self.root = Path(folder) if folder else paths().recordings
         self.recorder: Recorder | None = None
+        self._waiting = False  # for the prompt frame: frames from before the world restarted are dropped
         self.button = QPushButton("● Record")
         self.button.setCheckable(True)
         self.timer_label = QLabel("00:00.0")
@@ -91,6 +94,7 @@ class RecordControls(QWidget):
         dev = self.device.currentData()
         voice = VoiceRecorder(device=dev) if dev is not None else None
         self.recorder = Recorder(folder, voice=voice, **recorder_kwargs)
+        self._waiting = True
         self.status.setText(self.recorder.notes[-1] if self.recorder.notes else "")
         self.button.setChecked(True)
         self.button.setText("■ Stop")
@@ -99,8 +103,10 @@ class RecordControls(QWidget):
         return folder
 
     def add_frame(self, frame, action=None, inputs=()) -> None:
-        if self.recorder is not None:
-            self.recorder.add_frame(frame, action, inputs)
+        if self.recorder is None or (self._waiting and action is not None):
+            return
+        self._waiting = False
+        self.recorder.add_frame(frame, action, inputs)
 
     def stop(self) -> Path | None:
         if self.recorder is None:
@@ -249,52 +255,3 @@ class RecordingsPanel(QWidget):
         if self.selected_path():
             self.exportRequested.emit(str(self.selected_path()))
 
-
-def install_recording(window) -> None:
-    """Add the Record and Recordings panels to the editor's main window and wire them up.
-
-    Pressing Record restarts the world from the sketch, so a take always begins at its prompt frame
-    (what replay needs); every frame the world produces is then recorded with the keys held down.
-    The window calls ``window.record_frame(frame, action)`` from its frame handler."""
-    from genie_studio.editor.export_dialog import ExportDialog
-
-    controls = RecordControls(window)
-    panel = RecordingsPanel(window)
-    window.record_controls, window.recordings_panel = controls, panel
-    window.add_dock_panel("Record", controls)
-    window.add_dock_panel("Recordings", panel)
-    state = {"waiting": False}
-
-    def start():
-        session = window.controller.worker.session
-        if session is None or not window.model_info:
-            window.statusBar().showMessage("Load a model before recording", 5000)
-            return
-        prompt = window.canvas.sketch_array()
-        try:
-            controls.start(**Recorder.session_kwargs(session, prompt), fps=window.settings.get("fps", 15))
-        except (RecordingError, OSError) as e:
-            QMessageBox.warning(window, "Cannot record", str(e))
-            return
-        state["waiting"] = True
-        window.reset_world()
-
-    def record_frame(frame, action: int) -> None:
-        if not controls.recording:
-            return
-        if state["waiting"]:
-            if action >= 0:
-                return  # a frame from before the reset
-            state["waiting"] = False
-        controls.add_frame(frame, None if action < 0 else action, sorted(getattr(window, "pressed", ())))
-
-    def export(path: str) -> None:
-        dlg = ExportDialog(path, window)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.show()
-
-    window.record_frame = record_frame
-    controls.startRequested.connect(start)
-    controls.recordingStopped.connect(lambda _p: panel.refresh())
-    panel.exportRequested.connect(export)
-    panel.replayRequested.connect(lambda _p: panel.play_selected())

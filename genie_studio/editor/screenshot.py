@@ -47,8 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(20):
         app.processEvents()
     ok = win.grab().save(args.out)
-    win._meta_dirty = False
-    win.canvas.undo_stack.setClean()
+    win.project.mark_clean()
     win.shutdown()
     print(f"wrote {args.out}" if ok else f"could not write {args.out}", file=sys.stderr)
     return 0 if ok else 1

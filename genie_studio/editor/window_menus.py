@@ -1,6 +1,8 @@
 """The main window's menus (File, Edit, Sketch, View, Play, Model, Tools, Help) and their shortcuts.
 
-A mixin for :class:`MainWindow`. Other panels add entries to ``tools_menu`` and ``view_menu``.
+``WindowMenus(window)`` fills the window's menu bar with the commands of the window, its project
+actions, canvas, toolbox and model picker. Other panels add entries to ``tools_menu`` and ``view_menu``;
+``panels_menu`` lists the docked panels.
 """
 
 from __future__ import annotations
@@ -8,85 +10,84 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+KEYS = ("Playing: arrows or WASD move, Up/W/Space jump, 1-9 pick a latent action directly, Esc pauses.\n"
+        "Space: play, F5: reset, F6: step.\nDrawing: B pencil, L line, R rectangle, G fill, E eraser, "
+        "[ ] brush size, Ctrl+wheel zoom, right-drag pan.\nCtrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save.")
+
+
+def _act(menu, text, slot, shortcut=None, tip=None) -> QAction:
+    a = menu.addAction(text)
+    a.triggered.connect(lambda *_: slot())
+    if shortcut:
+        a.setShortcut(QKeySequence(shortcut))
+    if tip:
+        a.setStatusTip(tip)
+        a.setToolTip(tip)
+    return a
+
 
 class WindowMenus:
-    def _act(self, menu, text, slot, shortcut=None, tip=None) -> QAction:
-        a = menu.addAction(text)
-        a.triggered.connect(lambda *_: slot())
-        if shortcut:
-            a.setShortcut(QKeySequence(shortcut))
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(tip)
-        return a
-
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
+    def __init__(self, win):
+        prj, canvas, toolbox = win.project, win.canvas, win.toolbox
+        mb = win.menuBar()
         f = mb.addMenu("&File")
-        self._act(f, "&New", self.new_project, QKeySequence.StandardKey.New, "Start a new blank level")
-        self._act(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "Open a .genie project or an image")
-        self.recent_menu = f.addMenu("Open &Recent")
+        _act(f, "&New", prj.new_project, QKeySequence.StandardKey.New, "Start a new blank level")
+        _act(f, "&Open…", prj.open_dialog, QKeySequence.StandardKey.Open, "Open a .genie project or an image")
+        f.addMenu(prj.recent_menu)
         f.addSeparator()
-        self._act(f, "&Save", self.save, QKeySequence.StandardKey.Save, "Save the project")
-        self._act(f, "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"), "Save the project under a new name")
+        _act(f, "&Save", prj.save, QKeySequence.StandardKey.Save, "Save the project")
+        _act(f, "Save &As…", prj.save_as, QKeySequence("Ctrl+Shift+S"), "Save the project under a new name")
         f.addSeparator()
-        self._act(f, "&Import Image as Sketch…", lambda: self.import_image(as_tracing=False), "Ctrl+I",
-                  "Replace the sketch with a picture (PNG, JPEG, WebP, BMP)")
-        self._act(f, "Import &Tracing Image…", lambda: self.import_image(as_tracing=True), "Ctrl+Shift+I",
-                  "Show a picture faded under your sketch to trace over (the model never sees it)")
-        self._act(f, "Remove Tracing Image", lambda: self.canvas.set_tracing(None, "Remove tracing image"))
+        _act(f, "&Import Image as Sketch…", lambda: prj.import_image(as_tracing=False), "Ctrl+I",
+             "Replace the sketch with a picture (PNG, JPEG, WebP, BMP)")
+        _act(f, "Import &Tracing Image…", lambda: prj.import_image(as_tracing=True), "Ctrl+Shift+I",
+             "Show a picture faded under your sketch to trace over (the model never sees it)")
+        _act(f, "Remove Tracing Image", lambda: canvas.set_tracing(None, "Remove tracing image"))
         f.addSeparator()
-        self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        _act(f, "&Quit", win.close, QKeySequence.StandardKey.Quit)
 
         e = mb.addMenu("&Edit")
-        undo = self.canvas.undo_stack.createUndoAction(self, "&Undo")
+        undo = canvas.undo_stack.createUndoAction(win, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.canvas.undo_stack.createRedoAction(self, "&Redo")
+        redo = canvas.undo_stack.createRedoAction(win, "&Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         e.addAction(undo)
         e.addAction(redo)
         e.addSeparator()
-        self._act(e, "C&lear Sketch", self.canvas.clear, "Ctrl+Shift+Delete", "Erase the whole sketch (undoable)")
+        _act(e, "C&lear Sketch", canvas.clear, "Ctrl+Shift+Delete", "Erase the whole sketch (undoable)")
         s = mb.addMenu("&Sketch")
-        for a in self.toolbox.tool_actions.values():
+        for a in toolbox.tool_actions.values():
             s.addAction(a)
         s.addSeparator()
-        self._act(s, "Bigger Brush", lambda: self.toolbox.size.setValue(self.toolbox.size.value() + 2), "]")
-        self._act(s, "Smaller Brush", lambda: self.toolbox.size.setValue(self.toolbox.size.value() - 2), "[")
+        _act(s, "Bigger Brush", lambda: toolbox.size.setValue(toolbox.size.value() + 2), "]")
+        _act(s, "Smaller Brush", lambda: toolbox.size.setValue(toolbox.size.value() - 2), "[")
 
-        v = mb.addMenu("&View")
-        self.view_menu = v
-        self._act(v, "Zoom &In", lambda: self.canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
-        self._act(v, "Zoom &Out", lambda: self.canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
-        self._act(v, "&Fit Sketch", self.canvas.fit_view, "Ctrl+0")
+        v = self.view_menu = mb.addMenu("&View")
+        _act(v, "Zoom &In", lambda: canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
+        _act(v, "Zoom &Out", lambda: canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        _act(v, "&Fit Sketch", canvas.fit_view, "Ctrl+0")
         grid = v.addAction("Show &Grid")
         grid.setCheckable(True)
         grid.setShortcut(QKeySequence("Ctrl+'"))
-        grid.toggled.connect(self.toolbox.grid.setChecked)
-        self.toolbox.grid.toggled.connect(grid.setChecked)
+        grid.toggled.connect(toolbox.grid.setChecked)
+        toolbox.grid.toggled.connect(grid.setChecked)
         v.addSeparator()
         self.panels_menu = v.addMenu("&Panels")
 
         p = mb.addMenu("&Play")
-        self.play_action = self._act(p, "&Play / Pause", self.toggle_play, "Space",
-                                     "Play or pause the world (Space starts; while playing Space jumps, Esc pauses)")
-        self._act(p, "&Reset", self.reset_world, "F5", "Restart the world from the current sketch")
-        self._act(p, "&Step", self.step_world, "F6", "Generate one frame")
-        self._act(p, "Pa&use", self.pause, "Esc")
-        self._act(p, "Refresh Action &Previews", self.request_previews, None, "Regenerate the latent action clips")
+        _act(p, "&Play / Pause", win.toggle_play, "Space",
+             "Play or pause the world (Space starts; while playing Space jumps, Esc pauses)")
+        _act(p, "&Reset", win.reset_world, "F5", "Restart the world from the current sketch")
+        _act(p, "&Step", win.step_world, "F6", "Generate one frame")
+        _act(p, "Pa&use", win.pause, "Esc")
+        _act(p, "Refresh Action &Previews", win.request_previews, None, "Regenerate the latent action clips")
 
-        self.model_menu = mb.addMenu("&Model")
+        mb.addMenu(win.picker.menu)
         self.tools_menu = mb.addMenu("&Tools")
         self.tools_menu.setToolTipsVisible(True)
         h = mb.addMenu("&Help")
-        self._act(h, "&Keyboard", self._show_keys)
-        self._act(h, "&About Genie Studio", lambda: QMessageBox.about(
-            self, "About Genie Studio", "Genie Studio: sketch a level, play it as a world generated by a small "
+        _act(h, "&Keyboard", lambda: QMessageBox.information(win, "Keyboard", KEYS))
+        _act(h, "&About Genie Studio", lambda: QMessageBox.about(
+            win, "About Genie Studio", "Genie Studio: sketch a level, play it as a world generated by a small "
             "Genie model (arXiv 2402.15391)."))
-
-    def _show_keys(self) -> None:
-        QMessageBox.information(self, "Keyboard", "Playing: arrows or WASD move, Up/W/Space jump, 1-9 pick a latent "
-                                "action directly, Esc pauses.\nSpace: play, F5: reset, F6: step.\n"
-                                "Drawing: B pencil, L line, R rectangle, G fill, E eraser, [ ] brush size, "
-                                "Ctrl+wheel zoom, right-drag pan.\nCtrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save.")
 

@@ -12,7 +12,8 @@ whole preview. While playing, a slice runs only when its measured cost fits in t
 the next frame is due; a new preview request or a new model drops the job in progress.
 
 ``WorldController`` is the UI-side handle: every call returns at once (a queued signal), and
-``set_action`` is a plain attribute write the worker reads before each step.
+``set_action`` is a plain attribute write the worker reads before each step. The UI never reads the
+session: the signals carry what it needs (the server round trip with each frame, ``sessionChanged``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 
 from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from genie_studio.recording import Recorder
 from genie_studio.session.prompt import PromptError
 from genie_studio.session.protocol import Session
 from genie_studio.session.world_session import WorldSession, step_many
@@ -47,9 +49,10 @@ def _load_error(e: SessionError, settings: dict) -> str:
     return str(e)
 
 class WorldWorker(QObject):
-    modelLoaded = Signal(dict)  # name, path, labels, resolution, device
+    modelLoaded = Signal(dict)  # name, path, labels, resolution, device, patch, model (the loaded model)
     modelFailed = Signal(str)
-    frameReady = Signal(object, int, float, int)  # frame [H,W,3] uint8, action (-1: prompt), fps, index
+    sessionChanged = Signal(dict)  # Recorder.session_kwargs (prompt None): on load and knob changes
+    frameReady = Signal(object, int, float, int, object)  # frame, action (-1: prompt), fps, index, rtt ms|None
     previewsReady = Signal(object)  # list (one per action) of frame lists
     failed = Signal(str, str)  # kind (prompt | oom | step | preview), message
     playingChanged = Signal(bool)
@@ -97,7 +100,8 @@ class WorldWorker(QObject):
         self.fps_target = int(settings.get("fps", 15))
         self.modelLoaded.emit({"name": s.model.name, "path": str(s.model.path or ""), "labels": list(s.labels),
                                "resolution": tuple(s.resolution), "device": str(s.device),
-                               "patch": s.patch})
+                               "patch": s.patch, "model": s.model})
+        self._describe()
 
     @Slot(object)
     def reset(self, prompt) -> None:
@@ -113,7 +117,7 @@ class WorldWorker(QObject):
             self._fail(e, "step")
             return
         self._times.clear()
-        self.frameReady.emit(frame, -1, 0.0, 0)
+        self.frameReady.emit(frame, -1, 0.0, 0, self.session.last_rtt_ms)
 
     @Slot()
     def play(self) -> None:
@@ -158,6 +162,7 @@ class WorldWorker(QObject):
         self.fps_target = max(1, int(fps))
         if self.session is not None:
             self.session.steps, self.session.temperature, self.session.seed = int(steps), float(temperature), int(seed)
+            self._describe()
 
     @Slot(object, int)
     def previews(self, prompt, n: int) -> None:
@@ -170,6 +175,13 @@ class WorldWorker(QObject):
         self._kick_previews()
 
     # ---- internals -----------------------------------------------------------------------------------
+    def _describe(self) -> None:
+        try:
+            kw = Recorder.session_kwargs(self.session, None)
+        except AttributeError:  # a remote session does not tell its precision and context: no recording
+            kw = {}
+        self.sessionChanged.emit(kw)
+
     def _fail(self, e: BaseException, kind: str) -> None:
         self.pause()
         log.exception("world worker: %s failed", kind)
@@ -190,7 +202,7 @@ class WorldWorker(QObject):
         self._step_s = now - t0
         self._times.append(now)
         fps = (len(self._times) - 1) / (self._times[-1] - self._times[0]) if len(self._times) > 1 else 0.0
-        self.frameReady.emit(frame, a, fps, len(self.session.actions))
+        self.frameReady.emit(frame, a, fps, len(self.session.actions), self.session.last_rtt_ms)
         return True
 
     def _tick(self) -> None:
@@ -301,6 +313,9 @@ class WorldController(QObject):
 
     def set_action(self, index: int) -> None:
         self.worker.action = int(index)
+
+    def set_driver(self, driver) -> None:
+        self.worker.driver = driver  # autoplay: it chooses each next action (None: the keys do)
 
     def set_knobs(self, steps: int, temperature: float, seed: int, fps: int) -> None:
         self._knobs.emit(int(steps), float(temperature), int(seed), int(fps))

@@ -85,24 +85,24 @@ def test_rename_persists_in_saved_project_and_round_trip(win, qtbot, tmp_path):
     card = win.palette.cards[2]
     card.edit.setText("walk right")
     card.edit.editingFinished.emit()
-    assert win.is_dirty()
+    assert win.project.is_dirty()
     win.canvas.color_name = "goal"
     win.canvas.draw_rect((10, 10), (60, 60))
     win.play_view.seed.setValue(42)
     sketch = win.canvas.sketch_array()
     f = tmp_path / "my level.genie"
-    assert win.save_as(f)
-    assert not win.is_dirty() and f.exists()
+    assert win.project.save_as(f)
+    assert not win.project.is_dirty() and f.exists()
     assert str(f.resolve()) == win.settings["recent_files"][0]
     assert prj.load_project(f).action_labels[2] == "walk right"
 
-    win.new_project()
+    win.project.new_project()
     assert not np.array_equal(win.canvas.sketch_array(), sketch)
-    assert win.open_path(f)
+    assert win.project.open_path(f)
     assert np.array_equal(win.canvas.sketch_array(), sketch)
     assert win.palette.labels()[2] == "walk right"
     assert win.play_view.seed.value() == 42
-    assert not win.is_dirty()
+    assert not win.project.is_dirty()
 
 
 def test_corrupt_project_shows_error_and_keeps_work(win, tmp_path):
@@ -110,7 +110,7 @@ def test_corrupt_project_shows_error_and_keeps_work(win, tmp_path):
     work = win.canvas.sketch_array()
     bad = tmp_path / "broken.genie"
     bad.write_bytes(b"PK\x03\x04 this is not really a zip")
-    assert not win.open_path(bad, ask=False)
+    assert not win.project.open_path(bad, ask=False)
     assert "not a Genie Studio project" in win.last_error and "not changed" in win.last_error
     assert np.array_equal(win.canvas.sketch_array(), work)
     assert bad.read_bytes() == b"PK\x03\x04 this is not really a zip"
@@ -119,7 +119,7 @@ def test_corrupt_project_shows_error_and_keeps_work(win, tmp_path):
 def test_bad_image_import_message(win, tmp_path):
     bad = tmp_path / "photo.jpg"
     bad.write_bytes(b"definitely not a jpeg")
-    assert not win.import_image(bad)
+    assert not win.project.import_image(bad)
     assert "not a readable image" in win.last_error
 
 
@@ -128,10 +128,10 @@ def test_import_image_as_prompt_and_tracing(win, tmp_path):
 
     f = tmp_path / "ref.webp"
     Image.new("RGB", (60, 30), (10, 200, 10)).save(f, "WEBP", lossless=True)
-    assert win.import_image(f, as_tracing=True)
+    assert win.project.import_image(f, as_tracing=True)
     assert win.canvas.tracing is not None and win.canvas.tracing_array().shape == win.canvas.sketch_array().shape
     assert (win.canvas.sketch_array() != (10, 200, 10)).any()  # the model's sketch is untouched
-    assert win.import_image(f)
+    assert win.project.import_image(f)
     a = win.canvas.sketch_array()
     assert a.shape == (256, 512, 3) and tuple(a[100, 100]) == (10, 200, 10)
     win.canvas.undo_stack.undo()
@@ -144,7 +144,7 @@ def test_autosave_recovery_after_simulated_crash(qtbot, model_dir, monkeypatch):
     w.canvas.draw_rect((5, 5), (50, 50))
     w.palette.cards[1].edit.setText("run left")
     w.palette.cards[1].edit.editingFinished.emit()
-    w.autosave()
+    w.project.autosave()
     sketch = w.canvas.sketch_array()
     # simulate a crash: the worker stops, but the autosave is not cleared and the pid is dead
     w.controller.shutdown()
@@ -154,10 +154,10 @@ def test_autosave_recovery_after_simulated_crash(qtbot, model_dir, monkeypatch):
             prj.autosave_dir() / f"autosave-{crashed_pid}{suffix}")
     w2 = _window(qtbot, model_dir)
     w2._ask = lambda *a: QMessageBox.StandardButton.Yes
-    assert w2.offer_recovery()
+    assert w2.project.offer_recovery()
     assert np.array_equal(w2.canvas.sketch_array(), sketch)
     assert w2.palette.labels()[1] == "run left"
-    assert w2.is_dirty()
+    assert w2.project.is_dirty()
     assert not (prj.autosave_dir() / f"autosave-{crashed_pid}.genie").exists()
     w2.shutdown()  # clean exit: nothing left to recover
     assert prj.find_recoverable() == [] and not list(prj.autosave_dir().glob("*.genie"))
