@@ -39,7 +39,8 @@ DEFAULTS: dict = {
     "maskgit_steps": DEFAULT_MASKGIT_STEPS,
     "temperature": DEFAULT_TEMPERATURE,
     "seed": 0,
-    "fps": 15,
+    "fps": 30,
+    "compile": True,  # compiled stepping (session/compiled.py): built once per machine, in the background
     "backend": "local",  # local | remote
     "server_url": "",
     "token_file": "",

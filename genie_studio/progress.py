@@ -27,3 +27,18 @@ def describe(n: int, total: int | None, elapsed: float, unit: str = "it", initia
     """The bar's text without the bar: ``12/48 [00:03<00:09, 3.95frames/s]`` (for the editor)."""
     return tqdm.format_meter(n, total, elapsed, unit=unit, initial=initial,
                              bar_format="{n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")
+
+
+class StageBar:
+    """A progress callback ``(text, done, total)`` drawn as one bar (a first run's compilation)."""
+
+    def __init__(self, desc: str = "", enabled: bool = True):
+        self.desc, self.enabled, self.bar = desc, enabled, None
+
+    def __call__(self, text: str, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = progress_bar(total, self.desc, unit="graph", enabled=self.enabled)
+        self.bar.set_postfix_str(text, refresh=False)
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()

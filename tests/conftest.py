@@ -11,6 +11,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 def _isolated_home(tmp_path, monkeypatch):
     """Every test gets its own settings/data folders: never the user's."""
     monkeypatch.setenv("GENIE_STUDIO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GENIE_STUDIO_COMPILE", "0")  # compiling takes ~10 s a graph: only tests/session/test_compiled
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Measure interactive speed: frames/s, step latency, cached vs uncached, batched sessions, GFLOP/s."""
 
-from genie_studio.commands._common import add_model_arg, print_json
+from genie_studio.commands._common import add_compile_arg, add_model_arg, print_json
 
 
 def add_arguments(p):
@@ -8,14 +8,22 @@ def add_arguments(p):
     p.add_argument("--prompt", help="prompt image (default: the first example sketch)")
     p.add_argument("--frames", type=int, default=48, help="steps timed at default settings")
     p.add_argument("--quick", action="store_true", help="a shorter run (smoke test)")
+    p.add_argument("--cold", action="store_true",
+                   help="compile into an empty temporary cache folder: measures a first run's start")
+    add_compile_arg(p)
     p.add_argument("--json", action="store_true")
 
 
 def run(args):
+    import os
+    import tempfile
+
     import torch
 
     from genie_studio.commands._common import CommandError
+    from genie_studio.progress import StageBar
     from genie_studio.registry import resolve_model
+    from genie_studio.session import compiled
     from genie_studio.session.bench import run_bench
     from genie_studio.world.bundle import BundleError, load_model
 
@@ -29,17 +37,29 @@ def run(args):
 
         sketches = example_sketches()
         prompt = sketches[0] if sketches else torch.zeros(*wm.tokenizer.cfg.image_size, 3, dtype=torch.uint8).numpy()
-    res = run_bench(wm, prompt, frames=args.frames, quick=args.quick)
+    with tempfile.TemporaryDirectory(prefix="genie-bench-") as tmp:
+        if args.cold:
+            os.environ["GENIE_STUDIO_HOME"] = tmp  # this process only: an empty cache folder
+        res = run_bench(wm, prompt, frames=args.frames, quick=args.quick,
+                        compile=compiled.enabled(not args.no_compile), progress=StageBar("compile", not args.json))
     if args.json:
         print_json(res)
         return 0
     d, c = res["default"], res["cached_vs_uncached"]
-    print(f"model {res['model']} ({res['threads']} threads, {res['maskgit_steps']} MaskGIT steps)")
+    print(f"model {res['model']} ({res['threads']} threads, {res['maskgit_steps']} MaskGIT steps, "
+          f"{res['context_frames']} frames of context, {'compiled' if res['compiled'] else 'eager'})")
+    if "compile" in res:
+        r = res["compile"]
+        print(f"  start: this run {r['this_run']['seconds']} s ({r['this_run']['compiled']} graphs compiled, "
+              f"{r['this_run']['loaded']} loaded); a later run loads them in {r['warm_load_s']} s")
     print(f"  default: {d['frames_per_s']} frames/s, p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms")
+    if "eager" in res:
+        print(f"  eager (no compile): {res['eager']['frames_per_s']} frames/s, p50 {res['eager']['p50_ms']} ms "
+              f"-> compiled {res['compiled_vs_eager']}x")
     print(f"  achieved {d['achieved_gflops']} GFLOP/s of a {res['bf16_matmul_peak_gflops']} GFLOP/s bf16 matmul peak "
           f"({d['fraction_of_peak']:.1%})")
-    print(f"  {c['context_frames']} frames of context: cached p50 {c['cached']['p50_ms']} ms, "
-          f"uncached p50 {c['uncached']['p50_ms']} ms -> {c['speedup']}x")
+    print(f"  cached p50 {c['cached']['p50_ms']} ms vs uncached p50 {c['uncached']['p50_ms']} ms -> {c['speedup']}x; "
+          f"vs 1xgpt (estimate) {res['vs_1xgpt_estimate']}x")
     for n, b in res["batched_sessions"].items():
         print(f"  {n:>2} sessions: batched {b['batched_frames_per_s']} frames/s vs sequential "
               f"{b['sequential_frames_per_s']} -> {b['ratio']}x")

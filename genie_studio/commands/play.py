@@ -1,6 +1,6 @@
 """Play a world from a prompt image: headless to a GIF/MP4/PNG folder, or live in a window."""
 
-from genie_studio.commands._common import add_model_arg
+from genie_studio.commands._common import add_compile_arg, add_model_arg
 
 
 def add_arguments(p):
@@ -13,7 +13,7 @@ def add_arguments(p):
     p.add_argument("--temperature", type=float, default=None)
     p.add_argument("--out", help="output: DIR (PNG frames), X.gif or X.mp4")
     p.add_argument("--window", action="store_true", help="play live in a window")
-    p.add_argument("--fps", type=int, default=15)
+    p.add_argument("--fps", type=int, default=30, help="target frames/s of --window")
     p.add_argument("--scale", type=int, default=1, help="integer nearest-neighbour upscale of saved frames")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--server", metavar="URL", help="play on a remote `genie-studio serve` (ws:// or wss://)")
@@ -21,17 +21,20 @@ def add_arguments(p):
     p.add_argument("--autoplay", metavar="POLICY", help="let a policy play (genie-studio autoplay train); "
                    "--actions is then ignored")
     p.add_argument("--length", type=int, default=32, help="frames to play with --autoplay")
+    add_compile_arg(p)
 
 
 def make_session(args):
     """The world to play, local or remote (--server): both are a ``Session``."""
     from genie_studio.commands._common import CommandError
+    from genie_studio.progress import StageBar
     from genie_studio.sessions import SessionError, SessionSettings, open_session
 
     knobs = {k: v for k, v in (("steps", args.steps), ("temperature", args.temperature)) if v is not None}
     try:
         return open_session(SessionSettings(model=args.model, device=args.device, seed=args.seed,
-                                            server_url=args.server, token_file=args.token_file, **knobs))
+                                            server_url=args.server, token_file=args.token_file,
+                                            compile=not args.no_compile, on_compile=StageBar("first run"), **knobs))
     except SessionError as e:
         if e.part == "server" and args.server:
             raise CommandError(f"--server {args.server}: {e}") from None

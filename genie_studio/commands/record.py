@@ -5,7 +5,7 @@ knob to REC (see docs/recording-format.md). Timestamps follow a nominal clock at
 the editor's recordings panel, export it with `genie-studio export REC --format F --out PATH`.
 """
 
-from genie_studio.commands._common import add_model_arg, print_json
+from genie_studio.commands._common import add_compile_arg, add_model_arg, print_json
 
 
 def add_arguments(p):
@@ -21,13 +21,14 @@ def add_arguments(p):
                    help="auto: bf16 on CUDA and on CPUs with bf16 instructions, else fp32")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--name", default=None, help="recording title (default: the folder name)")
+    add_compile_arg(p)
     p.add_argument("--json", action="store_true", help="print the recording's info as JSON")
 
 
 def run(args) -> int:
     from genie_studio.commands._common import CommandError
     from genie_studio.config import load_settings
-    from genie_studio.progress import progress_bar
+    from genie_studio.progress import StageBar, progress_bar
     from genie_studio.recording import Recorder, RecordingError
     from genie_studio.session.actions import ActionError, parse_spec
     from genie_studio.session.prompt import PromptError
@@ -38,7 +39,8 @@ def run(args) -> int:
         session = open_session(SessionSettings(
             model=args.model, device=args.device, precision=args.precision, seed=args.seed,
             steps=args.steps or settings["maskgit_steps"],
-            temperature=settings["temperature"] if args.temperature is None else args.temperature))
+            temperature=settings["temperature"] if args.temperature is None else args.temperature,
+            compile=not args.no_compile and settings.get("compile", True), on_compile=StageBar("first run")))
         actions = parse_spec(args.actions, session.labels)
         rec = Recorder.for_session(session, args.out, args.prompt, fps=args.fps or settings["fps"],
                                    clock="nominal", name=args.name)

@@ -8,6 +8,8 @@ Protocol and limits: docs/protocol.md.
 
 from __future__ import annotations
 
+from genie_studio.commands._common import add_compile_arg
+
 
 def add_arguments(p):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -28,6 +30,7 @@ def add_arguments(p):
     p.add_argument("--resume-grace", type=float, default=120.0,
                    help="seconds a dropped client's sessions wait for it to come back")
     p.add_argument("--batch-window-ms", type=float, default=2.0, help="how long to gather steps into a batch")
+    add_compile_arg(p)
 
 
 def run(args):
@@ -78,6 +81,10 @@ def _serve(args, jsonlog) -> int:
         engine = Engine.from_paths(paths, device=device, precision=precision)
     except (BundleError, ValueError) as e:
         raise CommandError(str(e)) from None
+    from genie_studio.session import compiled
+
+    if compiled.enabled(not args.no_compile):
+        engine.compile_in_background(on_done=lambda name, report: jsonlog.log("compiled", model=name, **report))
     cfg = ServerConfig(host=args.host, port=args.port, token=token, tls_cert=args.tls_cert, tls_key=args.tls_key,
                        max_sessions=args.max_sessions, max_sessions_per_client=args.max_sessions_per_client,
                        max_message=args.max_message, max_prompt=min(4 * 1024 * 1024, args.max_message - 1024),

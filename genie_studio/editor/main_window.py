@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         w.previewsReady.connect(self._previews)
         w.failed.connect(self._worker_failed)
         w.playingChanged.connect(self._playing_changed)
+        w.compileStatus.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.play_view.playToggled.connect(self.toggle_play)
         self.play_view.resetClicked.connect(self.reset_world)
         self.play_view.stepClicked.connect(self.step_world)

@@ -56,6 +56,7 @@ class WorldWorker(QObject):
     previewsReady = Signal(object)  # list (one per action) of frame lists
     failed = Signal(str, str)  # kind (prompt | oom | step | preview), message
     playingChanged = Signal(bool)
+    compileStatus = Signal(str)  # a first run's compilation, from its background thread (session/compiled.py)
 
     def __init__(self):
         super().__init__()
@@ -87,7 +88,10 @@ class WorldWorker(QObject):
         self.pause()
         self.cancel_previews()
         try:
-            s = open_session(SessionSettings.from_settings(settings, model or None))
+            st = SessionSettings.from_settings(settings, model or None)
+            st.on_compile = lambda text, done, total: self.compileStatus.emit(
+                f"Faster play: {text} ({done}/{total})" if done < total else "Faster play: compiled for this machine")
+            s = open_session(st)
         except SessionError as e:
             self.session = None
             self.modelFailed.emit(_load_error(e, settings))

@@ -10,11 +10,14 @@ sessions that share a model, knobs and history length.
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from genie_studio.remote.protocol import encode_frame
+from genie_studio.session import compiled
 from genie_studio.session.open import SessionSettings, open_local
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel, load_model
@@ -74,7 +77,26 @@ class Engine:
 
     def new_session(self, model: str, seed: int, steps: int, temperature: float) -> WorldSession:
         return open_local(SessionSettings(model=self.models[model], device=self.device, precision=self.precision,
-                                          steps=steps, temperature=temperature, seed=seed))
+                                          steps=steps, temperature=temperature, seed=seed, compile=False))
+
+    def compile_in_background(self, batches=compiled.BUCKETS, on_done=None) -> threading.Thread:
+        """Load, or build once per machine, every model's compiled graphs for these batch sizes, on a
+        low-priority thread; steps run eagerly until a batch size's graph is ready (session/compiled.py).
+        ``on_done(model name, report)`` hears about each model."""
+
+        def job():
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            except (AttributeError, OSError):
+                pass
+            for name, m in self.models.items():
+                report = compiled.prepare(m, self.device, self.precision, batches=batches)
+                if on_done:
+                    on_done(name, report)
+
+        t = threading.Thread(target=job, name="genie-compile", daemon=True)
+        t.start()
+        return t
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -11,6 +11,8 @@ settings with a ``server_url`` to ``remote.client.open_remote`` and the rest her
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,9 @@ class SessionSettings:
     server_url: str | None = None  # set: play on this server
     token: str | None = None
     token_file: str | os.PathLike | None = None  # read when no token is given
+    compile: bool = True  # use (and on the first run build) compiled stepping: session/compiled.py
+    compile_in_background: bool = False  # play eagerly at once while the graphs build on a thread
+    on_compile: Callable[[str, int, int], None] | None = None  # progress: (text, done, total)
 
     @classmethod
     def from_settings(cls, settings: dict, model=None) -> SessionSettings:
@@ -54,7 +59,8 @@ class SessionSettings:
                    temperature=float(settings.get("temperature", DEFAULT_TEMPERATURE)),
                    seed=int(settings.get("seed", 0)), components=("tokenizer", "dynamics"),
                    server_url=(settings.get("server_url") or "") if remote else None,
-                   token_file=settings.get("server_token_file") or None)
+                   token_file=settings.get("server_token_file") or None,
+                   compile=bool(settings.get("compile", True)), compile_in_background=True)
 
 
 def open_local(s: SessionSettings) -> WorldSession:
@@ -77,7 +83,31 @@ def open_local(s: SessionSettings) -> WorldSession:
             folder = resolve_model(DEFAULT_MODEL if wm == "default" else wm)
             wm = load_model(folder, components=s.components, device=device)
             wm.path = wm.path or folder
-        return WorldSession(wm, device=device, steps=s.steps, temperature=s.temperature, seed=s.seed,
-                            context=s.context, precision=precision)
+        session = WorldSession(wm, device=device, steps=s.steps, temperature=s.temperature, seed=s.seed,
+                               context=s.context, precision=precision)
     except (BundleError, ValueError) as e:
         raise SessionError(str(e), "model") from None
+    _compile(session, s)
+    return session
+
+
+def _compile(session: WorldSession, s: SessionSettings) -> None:
+    """Load the session's compiled graphs, building them first if this machine has none yet."""
+    from genie_studio.session import compiled
+
+    if not compiled.enabled(s.compile):
+        return
+
+    def job():
+        if s.compile_in_background and hasattr(os, "setpriority"):
+            try:  # Linux: a thread has its own nice value, and the compiler processes it starts inherit it
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            except OSError:
+                pass
+        compiled.prepare(session.model, session.device, session.precision, batches=(1,), context=session.context,
+                         progress=s.on_compile)
+
+    if s.compile_in_background:
+        threading.Thread(target=job, name="genie-compile", daemon=True).start()
+    else:
+        job()

@@ -25,10 +25,10 @@ import numpy as np
 import torch
 
 from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
 from genie_studio.session.prompt import fit_prompt
 from genie_studio.world.bundle import WorldModel, load_model
-from genie_studio.world.layers import KVCache, LayerKV
 from genie_studio.world.maskgit import decode_frame
 
 MAX_HISTORY = 256  # frames kept for rewind
@@ -40,7 +40,7 @@ class _Frame:
     action: int  # the action that produced this frame (no_action for the prompt)
     image: np.ndarray  # [H, W, 3] uint8
     rng: torch.Tensor  # generator state after this frame was made
-    kv: list | None = None  # per layer (k, v) [S+1, H, 1, dh] once committed
+    kv: torch.Tensor | None = None  # [2 (k, v), layers, S+1, heads, head dim] once committed
 
 
 class WorldSession:
@@ -151,32 +151,24 @@ class WorldSession:
 
     def _decode(self, tokens: torch.Tensor) -> np.ndarray:
         tok = self.model.tokenizer
+        if not tok.cfg.temporal:
+            return _decode_batch(self, tokens[None])[0]
         with torch.no_grad(), self._autocast():
-            if tok.cfg.temporal:
-                window = [f.tokens for f in self.history[-(self.context - 1):]] + [tokens]
-                x = tok.decode(torch.stack(window)[None])[0, -1]
-            else:
-                x = tok.decode(tokens[None, None])[0, 0]
+            window = [f.tokens for f in self.history[-(self.context - 1):]] + [tokens]
+            x = tok.decode(torch.stack(window)[None])[0, -1]
         return _to_uint8(x)
 
     def _committed(self) -> list[_Frame]:
         """Committed frames inside the window (the pending frame and the new one take 2 places)."""
         return self.history[:-1][-(self.context - 2):] if self.context > 2 else []
 
-    def _cache(self) -> KVCache:
-        frames = self._committed()
-        n_layers = self.model.dynamics.cfg.depth
-        if not frames:
-            return KVCache.empty(n_layers)
-        layers = []
-        for i in range(n_layers):
-            layers.append(LayerKV(torch.cat([f.kv[i][0] for f in frames], 2),
-                                  torch.cat([f.kv[i][1] for f in frames], 2)))
-        return KVCache(layers)
 
 
 def _group_key(s: WorldSession):
-    return (id(s.model), s.device, s.steps, s.temperature, s.cached, s.precision, len(s._committed()))
+    """Sessions step together when they share a model and settings (the cached step pads each
+    session's window, so only the uncached one needs windows of one length)."""
+    return (id(s.model), s.device, s.steps, s.temperature, s.cached, s.precision, s.context,
+            0 if s.cached else len(s._committed()))
 
 
 def step_many(sessions: list[WorldSession], actions: list) -> list[np.ndarray]:
@@ -202,39 +194,12 @@ def step_many(sessions: list[WorldSession], actions: list) -> list[np.ndarray]:
 def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
     s0 = group[0]
     dyn = s0.model.dynamics
-    dev = s0.device
     B, S = len(group), dyn.S
-    action = torch.tensor(acts, device=dev)
-    pending_tok = torch.stack([s.history[-1].tokens for s in group])
-    pending_act = torch.tensor([s.history[-1].action for s in group], device=dev)
     gens = [s.generator for s in group]
     with s0._autocast():
-        if s0.cached:
-            cache = KVCache.cat([s._cache() for s in group])
-            past = cache.frames
-
-            def logits_fn(cur, i):
-                if i == 0:
-                    toks = torch.stack([pending_tok, cur], 1)
-                    a = torch.stack([pending_act, action], 1)
-                    return dyn(toks, a, cache, commit=1)[:, -1]
-                return dyn(cur[:, None], action[:, None], cache)[:, -1]
-        else:
-            ctx_tok = torch.stack([torch.stack([f.tokens for f in s.history[-(s.context - 1):]]) for s in group])
-            ctx_act = torch.tensor([[f.action for f in s.history[-(s.context - 1):]] for s in group], device=dev)
-
-            def logits_fn(cur, i):
-                toks = torch.cat([ctx_tok, cur[:, None]], 1)
-                a = torch.cat([ctx_act, action[:, None]], 1)
-                return dyn(toks, a)[:, -1]
-
-        new = decode_frame(logits_fn, B, S, dyn.mask_id, s0.steps, s0.temperature, gens, dev)
-    if s0.cached:
-        rows = S + 1
-        for b, s in enumerate(group):
-            s.history[-1].kv = [(l.k[b * rows:(b + 1) * rows, :, past:past + 1].clone(),
-                                 l.v[b * rows:(b + 1) * rows, :, past:past + 1].clone()) for l in cache.layers]
-    images = _decode_batch(s0, new) if B > 1 and not s0.model.tokenizer.cfg.temporal else [None] * B
+        logits_fn = _cached_logits(group, acts) if s0.cached else _uncached_logits(group, acts)
+        new = decode_frame(logits_fn, B, S, dyn.mask_id, s0.steps, s0.temperature, gens, s0.device)
+    images = _decode_batch(s0, new) if not s0.model.tokenizer.cfg.temporal else [None] * B
     frames = []
     for b, s in enumerate(group):
         s._push(new[b], acts[b], images[b])
@@ -242,11 +207,63 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
     return frames
 
 
+def _cached_logits(group: list[WorldSession], acts: list[int]):
+    """Commit each session's pending frame (its keys and values join the cache), then return the
+    MaskGIT logits function of the new frame, which attends to the cache: one frame per pass."""
+    s0 = group[0]
+    dyn, dev = s0.model.dynamics, s0.device
+    B, rows = len(group), dyn.S + 1
+    step, Bp = compiled.frame_step(s0.model, dev, s0.precision, B, s0.context)
+    kv = torch.zeros((2,) + step.cache_shape(Bp), dtype=compiled.kv_dtype(s0.precision), device=dev)
+    filled = torch.zeros(Bp, dtype=torch.long, device=dev)
+    for b, s in enumerate(group):
+        window = s._committed()
+        if window:
+            kv[:, :, b * rows:(b + 1) * rows, :, :len(window)] = torch.stack([f.kv for f in window], -2)
+        filled[b] = len(window)
+
+    def pad(x: torch.Tensor, fill: int) -> torch.Tensor:
+        return x if Bp == B else torch.cat([x, x.new_full((Bp - B,) + x.shape[1:], fill)])
+
+    pending_tok = pad(torch.stack([s.history[-1].tokens for s in group]), 0)
+    pending_act = pad(torch.tensor([s.history[-1].action for s in group], device=dev), dyn.no_action)
+    _, k_new, v_new = step(pending_tok, pending_act, kv[0], kv[1], filled)
+    for b, s in enumerate(group):
+        r = slice(b * rows, (b + 1) * rows)
+        s.history[-1].kv = torch.stack([k_new[:, r], v_new[:, r]]).clone()
+        kv[0, :, r, :, int(filled[b])] = k_new[:, r]
+        kv[1, :, r, :, int(filled[b])] = v_new[:, r]
+    filled[:B] += 1
+    action = pad(torch.tensor(acts, device=dev), dyn.no_action)
+
+    def logits_fn(cur, i):
+        return step(pad(cur, dyn.mask_id), action, kv[0], kv[1], filled)[0][:B]
+    return logits_fn
+
+
+def _uncached_logits(group: list[WorldSession], acts: list[int]):
+    """Every MaskGIT iteration recomputes the whole context window (what public Genie samplers do)."""
+    s0 = group[0]
+    dyn, dev = s0.model.dynamics, s0.device
+    action = torch.tensor(acts, device=dev)
+    ctx_tok = torch.stack([torch.stack([f.tokens for f in s.history[-(s.context - 1):]]) for s in group])
+    ctx_act = torch.tensor([[f.action for f in s.history[-(s.context - 1):]] for s in group], device=dev)
+
+    def logits_fn(cur, i):
+        toks = torch.cat([ctx_tok, cur[:, None]], 1)
+        a = torch.cat([ctx_act, action[:, None]], 1)
+        return dyn(toks, a)[:, -1]
+    return logits_fn
+
+
 def _decode_batch(s0: WorldSession, tokens: torch.Tensor) -> list[np.ndarray]:
     """Frame-wise tokenizer: decode a whole group's new frames in one forward pass."""
-    with torch.no_grad(), s0._autocast():
-        x = s0.model.tokenizer.decode(tokens[:, None])[:, 0]
-    return list(_to_uint8(x))
+    B = len(tokens)
+    decode, Bp = compiled.frame_decoder(s0.model, s0.device, s0.precision, B)
+    if Bp > B:
+        tokens = torch.cat([tokens, tokens.new_zeros((Bp - B,) + tokens.shape[1:])])
+    with torch.no_grad():
+        return list(decode(tokens)[:B].cpu().numpy())
 
 
 def _to_uint8(x: torch.Tensor) -> np.ndarray:

@@ -44,6 +44,7 @@ class WorldModel:
     lam: LatentActionModel | None = None
     dynamics: Dynamics | None = None
     path: Path | None = None
+    runtime: dict = field(default_factory=dict, repr=False, compare=False)  # per-process helpers (session/compiled)
 
     @property
     def name(self) -> str:

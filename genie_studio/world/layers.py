@@ -31,15 +31,25 @@ class RMSNorm(nn.Module):
         return F.rms_norm(x, (x.shape[-1],), self.weight.to(x.dtype), self.eps)
 
 
-def rope(x: torch.Tensor, start: int = 0, base: float = 10000.0) -> torch.Tensor:
-    """Rotary position embedding over the second-to-last axis (positions start..start+L-1)."""
-    L, dh = x.shape[-2], x.shape[-1]
+def rope_table(start: int, stop: int, dh: int, device=None, base: float = 10000.0):
+    """cos and sin [stop - start, dh / 2] (float32) of the rotary angles of positions start..stop-1."""
     half = dh // 2
-    inv = base ** (-torch.arange(half, device=x.device, dtype=torch.float32) / half)
-    ang = torch.arange(start, start + L, device=x.device, dtype=torch.float32)[:, None] * inv[None]
-    cos, sin = ang.cos().to(x.dtype), ang.sin().to(x.dtype)
+    inv = base ** (-torch.arange(half, device=device, dtype=torch.float32) / half)
+    ang = torch.arange(start, stop, device=device, dtype=torch.float32)[:, None] * inv[None]
+    return ang.cos(), ang.sin()
+
+
+def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate the two halves of the last axis of ``x`` by angles whose cos/sin broadcast against them."""
+    half = x.shape[-1] // 2
     x1, x2 = x[..., :half], x[..., half:]
     return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+
+
+def rope(x: torch.Tensor, start: int = 0, base: float = 10000.0) -> torch.Tensor:
+    """Rotary position embedding over the second-to-last axis (positions start..start+L-1)."""
+    cos, sin = rope_table(start, start + x.shape[-2], x.shape[-1], x.device, base)
+    return rotate(x, cos.to(x.dtype), sin.to(x.dtype))
 
 
 def attend(q, k, v, causal_offset: int | None = None) -> torch.Tensor:
@@ -214,4 +224,5 @@ def init_weights(module: nn.Module) -> None:
             nn.init.normal_(m.weight, std=0.02)
 
 
-__all__ = ["KVCache", "LayerKV", "STBlock", "STTransformer", "patchify", "unpatchify", "rope", "attend"]
+__all__ = ["KVCache", "LayerKV", "STBlock", "STTransformer", "patchify", "unpatchify", "rope", "rope_table", "rotate",
+           "attend"]

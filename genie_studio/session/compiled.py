@@ -1,0 +1,282 @@
+"""What runs a step: the fixed-shape modules, eager or compiled once per machine.
+
+:func:`frame_step` and :func:`frame_decoder` give a session the callables for its model, device,
+precision and batch size. Both have fixed shapes (:mod:`genie_studio.world.frame_step`: a padded
+cache of ``context - 1`` frame slots), so a session needs one dynamics graph and one decoder graph,
+and a batch is padded up to one of a few sizes (:data:`BUCKETS`).
+
+:func:`prepare` compiles them ahead of time with AOTInductor (``torch.export`` then
+``aoti_compile_and_package``) into ``<user cache>/compiled/torch-<version>/<cpu>/``, one ``.pt2``
+package per graph, named by a hash of the model's weights, of the code that defines the graph, the
+batch size, the precision and the device. The first run pays for compiling (about 30 s per graph
+on a 2-core CPU, with a progress bar); later runs load a package in milliseconds. Packages are
+written atomically; one that fails to load is deleted and rebuilt. Without a package the eager
+modules run the same math, so compiling is never required: it is off with ``compile: false`` in
+the settings, ``--no-compile`` or ``GENIE_STUDIO_COMPILE=0``, and if it fails the error is logged
+and play goes on eagerly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from genie_studio.world.bundle import WorldModel
+from genie_studio.world.frame_step import FrameStep
+
+log = logging.getLogger(__name__)
+
+BUCKETS = (1, 2, 4, 8, 16, 32)  # batch sizes a compiled graph is made for
+_LOCK = threading.Lock()
+
+
+def enabled(setting: bool | None = None) -> bool:
+    """Compilation is wanted unless the setting or ``GENIE_STUDIO_COMPILE=0`` says no."""
+    if os.environ.get("GENIE_STUDIO_COMPILE", "").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    return True if setting is None else bool(setting)
+
+
+def kv_dtype(precision: str) -> torch.dtype:
+    return torch.bfloat16 if precision == "bf16" else torch.float32
+
+
+def bucket(n: int) -> int:
+    return next((b for b in BUCKETS if b >= n), n)
+
+
+class _Precision(nn.Module):
+    """Runs ``inner`` under the session's precision (bf16 autocast, or as is)."""
+
+    def __init__(self, inner: nn.Module, precision: str, device_type: str):
+        super().__init__()
+        self.inner, self.precision, self.device_type = inner, precision, device_type
+
+    def forward(self, *args):
+        ctx = torch.autocast(self.device_type, dtype=torch.bfloat16) if self.precision == "bf16" else nullcontext()
+        with ctx:
+            return self.inner(*args)
+
+
+class _DecodeFrames(nn.Module):
+    """tokens [B, S] -> RGB uint8 frames [B, H, W, 3] (a frame-wise tokenizer's decoder)."""
+
+    def __init__(self, tokenizer: nn.Module):
+        super().__init__()
+        self.tok = tokenizer
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = self.tok.decode(tokens[:, None])[:, 0]
+        return (x.float().clamp(0, 1) * 255 + 0.5).to(torch.uint8)
+
+
+class Graph:
+    """A step or decoder callable (eager module or compiled package) with the shapes it takes."""
+
+    def __init__(self, fn: Callable, batch: int | None, cache_shape: Callable[[int], tuple] | None = None,
+                 compiled: bool = False):
+        self.fn, self.batch, self.compiled = fn, batch, compiled
+        self._cache_shape = cache_shape
+
+    def cache_shape(self, batch: int) -> tuple[int, ...]:
+        return self._cache_shape(batch)
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
+def _runtime(wm: WorldModel) -> dict:
+    return wm.runtime
+
+
+def _eager(wm: WorldModel, kind: str, device: torch.device, precision: str, slots: int = 0) -> Graph:
+    key = ("eager", kind, str(device), precision, slots)
+    rt = _runtime(wm)
+    if key not in rt:
+        if kind == "step":
+            fs = FrameStep(wm.dynamics, slots).to(device)
+            rt[key] = Graph(_Precision(fs, precision, device.type), None, fs.cache_shape)
+        else:
+            rt[key] = Graph(_Precision(_DecodeFrames(wm.tokenizer), precision, device.type), None)
+    return rt[key]
+
+
+def _compiled(wm: WorldModel, kind: str, device: torch.device, precision: str, batch: int,
+              slots: int = 0) -> Graph | None:
+    """The smallest compiled graph that takes ``batch`` rows, if one is loaded."""
+    rt = _runtime(wm)
+    for b in BUCKETS:
+        if b >= batch:
+            g = rt.get(("compiled", kind, str(device), precision, slots, b))
+            if g is not None:
+                return g
+    return None
+
+
+def frame_step(wm: WorldModel, device, precision: str, batch: int, context: int) -> tuple[Graph, int]:
+    """The dynamics step for ``batch`` sessions of ``context`` frames and the batch size it must be
+    given (rows past ``batch`` are padding)."""
+    device = torch.device(device)
+    g = _compiled(wm, "step", device, precision, batch, context - 1)
+    return (g, g.batch) if g is not None else (_eager(wm, "step", device, precision, context - 1), batch)
+
+
+def frame_decoder(wm: WorldModel, device, precision: str, batch: int) -> tuple[Graph, int]:
+    device = torch.device(device)
+    g = _compiled(wm, "decode", device, precision, batch)
+    return (g, g.batch) if g is not None else (_eager(wm, "decode", device, precision), batch)
+
+
+# ---- compiling and the on-disk cache ------------------------------------------------------------------------
+def _weights_hash(module: nn.Module) -> str:
+    h = hashlib.sha256()
+    for name, t in sorted(module.state_dict().items()):
+        t = t.detach().cpu().contiguous()
+        h.update(f"{name}:{t.dtype}:{tuple(t.shape)};".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _code_hash() -> str:
+    """The source of everything a graph is traced from: a change there makes new packages."""
+    from genie_studio.world import conv_tokenizer, dynamics, frame_step, layers, quantize, tokenizer
+
+    h = hashlib.sha256()
+    for mod in (frame_step, layers, dynamics, tokenizer, conv_tokenizer, quantize):
+        h.update(inspect.getsource(mod).encode())
+    h.update(inspect.getsource(_DecodeFrames).encode() + inspect.getsource(_Precision).encode())
+    return h.hexdigest()
+
+
+def cache_folder() -> Path:
+    from genie_studio.config import paths
+
+    try:
+        from torch._inductor.cpu_vec_isa import pick_vec_isa
+
+        isa = str(pick_vec_isa()) or "novec"
+    except Exception:  # an older or stripped torch: the machine is keyed by torch version alone
+        isa = "cpu"
+    return paths().cache / "compiled" / f"torch-{torch.__version__}" / isa.replace(" ", "_")
+
+
+def _slots(wm: WorldModel, kind: str, context: int | None) -> int:
+    return (context or wm.dynamics.cfg.context) - 1 if kind == "step" else 0
+
+
+def package_path(wm: WorldModel, kind: str, device, precision: str, batch: int, context: int | None = None) -> Path:
+    device = torch.device(device)
+    module = wm.dynamics if kind == "step" else wm.tokenizer
+    rt = _runtime(wm)
+    if ("hash", kind) not in rt:
+        rt[("hash", kind)] = hashlib.sha256((_weights_hash(module) + _code_hash()).encode()).hexdigest()[:20]
+    ctx = f"-w{_slots(wm, kind, context)}" if kind == "step" else ""
+    return cache_folder() / f"{kind}-{rt[('hash', kind)]}{ctx}-b{batch}-{precision}-{device.type}.pt2"
+
+
+def _example_inputs(wm: WorldModel, kind: str, device: torch.device, precision: str, batch: int,
+                    slots: int) -> tuple:
+    dyn = wm.dynamics
+    S = dyn.S if dyn is not None else wm.tokenizer.cfg.tokens_hw[0] * wm.tokenizer.cfg.tokens_hw[1]
+    tokens = torch.zeros(batch, S, dtype=torch.long, device=device)
+    if kind == "decode":
+        return (tokens,)
+    shape = FrameStep(dyn, slots).cache_shape(batch)
+    kv = torch.zeros(shape, dtype=kv_dtype(precision), device=device)
+    return (tokens, torch.zeros(batch, dtype=torch.long, device=device), kv, kv.clone(),
+            torch.zeros(batch, dtype=torch.long, device=device))
+
+
+def _build(wm: WorldModel, kind: str, device: torch.device, precision: str, batch: int, slots: int,
+           path: Path) -> None:
+    eager = _eager(wm, kind, device, precision, slots).fn
+    with torch.no_grad():
+        program = torch.export.export(eager, _example_inputs(wm, kind, device, precision, batch, slots))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".pt2", dir=path.parent)
+        os.close(fd)
+        try:
+            torch._inductor.aoti_compile_and_package(program, package_path=tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _load(path: Path, batch: int, kind: str, wm: WorldModel, slots: int) -> Graph:
+    runner = torch._inductor.aoti_load_package(str(path))  # returns what the traced module returned
+    shape = FrameStep(wm.dynamics, slots).cache_shape if kind == "step" else None
+    return Graph(runner, batch, shape, compiled=True)
+
+
+def graphs_for(wm: WorldModel) -> list[str]:
+    """The kinds of graph a model's sessions use ("decode" only for a frame-wise tokenizer)."""
+    kinds = ["step"] if wm.dynamics is not None else []
+    if wm.tokenizer is not None and not wm.tokenizer.cfg.temporal:
+        kinds.append("decode")
+    return kinds
+
+
+def missing(wm: WorldModel, device, precision: str, batches: Iterable[int] = (1,),
+            context: int | None = None) -> list[tuple[str, int]]:
+    """Graphs that would have to be compiled (not yet in the cache folder)."""
+    return [(k, bucket(b)) for b in batches for k in graphs_for(wm)
+            if not package_path(wm, k, device, precision, bucket(b), context).exists()]
+
+
+def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iterable[int] = (1,),
+            context: int | None = None, progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Load the compiled graphs for ``batches`` (rounded up to :data:`BUCKETS`), compiling what the
+    cache lacks; ``progress(text, done, total)`` hears about each graph. Returns what happened:
+    ``{"loaded": n, "compiled": n, "seconds": s, "error": str | None}``. Never raises for a compile
+    failure: the session keeps running eagerly."""
+    device = torch.device(device)
+    t0 = time.perf_counter()
+    todo = [(k, bucket(b)) for b in sorted({bucket(b) for b in batches}) for k in graphs_for(wm)]
+    report = {"loaded": 0, "compiled": 0, "seconds": 0.0, "error": None}
+    for i, (kind, b) in enumerate(todo):
+        slots = _slots(wm, kind, context)
+        key = ("compiled", kind, str(device), precision, slots, b)
+        if key in _runtime(wm):
+            report["loaded"] += 1
+            continue
+        path = package_path(wm, kind, device, precision, b, context)
+        try:
+            with _LOCK:  # one compile at a time per process: they would only fight for the cores
+                if path.exists():
+                    try:
+                        graph = _load(path, b, kind, wm, slots)
+                        report["loaded"] += 1
+                    except Exception as e:  # a truncated or foreign package: rebuild it
+                        log.warning("compiled graph %s did not load (%s); rebuilding it", path.name, e)
+                        path.unlink(missing_ok=True)
+                if not path.exists():
+                    if progress:
+                        progress(f"compiling the {kind} graph for batch {b} (once per machine)", i, len(todo))
+                    _build(wm, kind, device, precision, b, slots, path)
+                    graph = _load(path, b, kind, wm, slots)
+                    report["compiled"] += 1
+            _runtime(wm)[key] = graph
+        except Exception as e:  # no C++ compiler, an unsupported op or device: stay eager
+            log.warning("compiling the %s graph failed, playing without it: %s", kind, e)
+            report["error"] = f"{type(e).__name__}: {e}"
+            break
+        if progress:
+            progress(f"{kind} graph for batch {b} ready", i + 1, len(todo))
+    report["seconds"] = round(time.perf_counter() - t0, 2)
+    return report
+
+
+__all__ = ["BUCKETS", "Graph", "bucket", "enabled", "frame_decoder", "frame_step", "kv_dtype", "missing",
+           "package_path", "prepare"]
