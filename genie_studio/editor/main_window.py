@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         w.previewsReady.connect(self._previews)
         w.failed.connect(self._worker_failed)
         w.playingChanged.connect(self._playing_changed)
-        w.compileStatus.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        w.compileStatus.connect(self._compile_status)  # a method: delivered on the UI thread
         self.play_view.playToggled.connect(self.toggle_play)
         self.play_view.resetClicked.connect(self.reset_world)
         self.play_view.stepClicked.connect(self.step_world)
@@ -233,6 +233,9 @@ class MainWindow(QMainWindow):
     def _previews(self, clips) -> None:
         self.palette.set_previews(clips)
         self.previews_shown += 1
+
+    def _compile_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
 
     def _playing_changed(self, playing: bool) -> None:
         self.playing = playing

@@ -150,10 +150,10 @@ def _weights_hash(module: nn.Module) -> str:
 
 def _code_hash() -> str:
     """The source of everything a graph is traced from: a change there makes new packages."""
-    from genie_studio.world import conv_tokenizer, dynamics, frame_step, layers, quantize, tokenizer
+    from genie_studio.world import conv_tokenizer, dynamics, frame_step, layers, maskgit, quantize, tokenizer
 
     h = hashlib.sha256()
-    for mod in (frame_step, layers, dynamics, tokenizer, conv_tokenizer, quantize):
+    for mod in (frame_step, layers, maskgit, dynamics, tokenizer, conv_tokenizer, quantize):
         h.update(inspect.getsource(mod).encode())
     h.update(inspect.getsource(_DecodeFrames).encode() + inspect.getsource(_Precision).encode())
     return h.hexdigest()
@@ -195,7 +195,8 @@ def _example_inputs(wm: WorldModel, kind: str, device: torch.device, precision: 
     shape = FrameStep(dyn, slots).cache_shape(batch)
     kv = torch.zeros(shape, dtype=kv_dtype(precision), device=device)
     return (tokens, torch.zeros(batch, dtype=torch.long, device=device), kv, kv.clone(),
-            torch.zeros(batch, dtype=torch.long, device=device))
+            torch.zeros(batch, dtype=torch.long, device=device), torch.rand(batch, S, device=device),
+            torch.tensor(1.0, device=device))
 
 
 def _build(wm: WorldModel, kind: str, device: torch.device, precision: str, batch: int, slots: int,

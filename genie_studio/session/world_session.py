@@ -9,7 +9,8 @@ frame's tokens through the dynamics model at each iteration, attending to the ca
 
 The context window slides: the cache is built from the newest ``context - 2`` committed frames, so
 play goes on forever at constant cost. Because per-frame keys are kept, ``rewind(n)`` restores the
-exact state of n steps ago, and ``fork()`` copies it; each session owns a ``torch.Generator``, so a
+exact state of n steps ago (for n below ``max_history``, at least the context window), and
+``fork()`` copies it; each session owns a ``torch.Generator``, so a
 session's frames depend only on (model, prompt, seed, actions, knobs), stepped alone or batched.
 """
 
@@ -29,7 +30,7 @@ from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
 from genie_studio.session.prompt import fit_prompt
 from genie_studio.world.bundle import WorldModel, load_model
-from genie_studio.world.maskgit import decode_frame
+from genie_studio.world.maskgit import decode_frame, sample_tokens
 
 MAX_HISTORY = 256  # frames kept for rewind
 
@@ -47,6 +48,7 @@ class WorldSession:
     """The local :class:`~genie_studio.session.protocol.Session`."""
 
     last_rtt_ms: float | None = None  # no server, no round trip
+    max_history: int = MAX_HISTORY  # frames kept, so rewind(n) works for n < max_history (a server keeps fewer)
 
     def __init__(self, model: WorldModel | str | os.PathLike, device: str | torch.device = "cpu",
                  steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
@@ -146,8 +148,8 @@ class WorldSession:
     def _push(self, tokens: torch.Tensor, action: int, image: np.ndarray | None = None) -> None:
         img = self._decode(tokens) if image is None else image
         self.history.append(_Frame(tokens, action, img, self.generator.get_state()))
-        if len(self.history) > MAX_HISTORY:
-            self.history.pop(0)
+        if len(self.history) > max(self.max_history, self.context):  # never less than the window
+            del self.history[0]
 
     def _decode(self, tokens: torch.Tensor) -> np.ndarray:
         tok = self.model.tokenizer
@@ -197,8 +199,8 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
     B, S = len(group), dyn.S
     gens = [s.generator for s in group]
     with s0._autocast():
-        logits_fn = _cached_logits(group, acts) if s0.cached else _uncached_logits(group, acts)
-        new = decode_frame(logits_fn, B, S, dyn.mask_id, s0.steps, s0.temperature, gens, s0.device)
+        predict = _cached_predict(group, acts) if s0.cached else _uncached_predict(group, acts)
+        new = decode_frame(predict, B, S, dyn.mask_id, s0.steps, gens, s0.device)
     images = _decode_batch(s0, new) if not s0.model.tokenizer.cfg.temporal else [None] * B
     frames = []
     for b, s in enumerate(group):
@@ -207,9 +209,9 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
     return frames
 
 
-def _cached_logits(group: list[WorldSession], acts: list[int]):
+def _cached_predict(group: list[WorldSession], acts: list[int]):
     """Commit each session's pending frame (its keys and values join the cache), then return the
-    MaskGIT logits function of the new frame, which attends to the cache: one frame per pass."""
+    MaskGIT predict function of the new frame, which attends to the cache: one frame per pass."""
     s0 = group[0]
     dyn, dev = s0.model.dynamics, s0.device
     B, rows = len(group), dyn.S + 1
@@ -227,7 +229,9 @@ def _cached_logits(group: list[WorldSession], acts: list[int]):
 
     pending_tok = pad(torch.stack([s.history[-1].tokens for s in group]), 0)
     pending_act = pad(torch.tensor([s.history[-1].action for s in group], device=dev), dyn.no_action)
-    _, k_new, v_new = step(pending_tok, pending_act, kv[0], kv[1], filled)
+    temperature = torch.tensor(s0.temperature, device=dev)
+    _, _, k_new, v_new = step(pending_tok, pending_act, kv[0], kv[1], filled, torch.zeros(Bp, dyn.S, device=dev),
+                              temperature)
     for b, s in enumerate(group):
         r = slice(b * rows, (b + 1) * rows)
         s.history[-1].kv = torch.stack([k_new[:, r], v_new[:, r]]).clone()
@@ -236,12 +240,13 @@ def _cached_logits(group: list[WorldSession], acts: list[int]):
     filled[:B] += 1
     action = pad(torch.tensor(acts, device=dev), dyn.no_action)
 
-    def logits_fn(cur, i):
-        return step(pad(cur, dyn.mask_id), action, kv[0], kv[1], filled)[0][:B]
-    return logits_fn
+    def predict(cur, i, u):
+        sampled, conf, _, _ = step(pad(cur, dyn.mask_id), action, kv[0], kv[1], filled, pad(u, 0), temperature)
+        return sampled[:B], conf[:B]
+    return predict
 
 
-def _uncached_logits(group: list[WorldSession], acts: list[int]):
+def _uncached_predict(group: list[WorldSession], acts: list[int]):
     """Every MaskGIT iteration recomputes the whole context window (what public Genie samplers do)."""
     s0 = group[0]
     dyn, dev = s0.model.dynamics, s0.device
@@ -249,11 +254,13 @@ def _uncached_logits(group: list[WorldSession], acts: list[int]):
     ctx_tok = torch.stack([torch.stack([f.tokens for f in s.history[-(s.context - 1):]]) for s in group])
     ctx_act = torch.tensor([[f.action for f in s.history[-(s.context - 1):]] for s in group], device=dev)
 
-    def logits_fn(cur, i):
+    temperature = torch.tensor(s0.temperature, device=dev)
+
+    def predict(cur, i, u):
         toks = torch.cat([ctx_tok, cur[:, None]], 1)
         a = torch.cat([ctx_act, action[:, None]], 1)
-        return dyn(toks, a)[:, -1]
-    return logits_fn
+        return sample_tokens(dyn(toks, a)[:, -1], u, temperature)
+    return predict
 
 
 def _decode_batch(s0: WorldSession, tokens: torch.Tensor) -> list[np.ndarray]:

@@ -13,8 +13,9 @@ of the frames before it. :class:`FrameStep` does exactly that with shapes that n
   instead of tens of thousands of 1-row matmuls.
 
 The math is that of ``Dynamics.forward`` for the last frame of a clip (the spatial pass, causal
-temporal attention, the MLP, the head); :mod:`tests.world.test_frame_step` checks the two against
-each other. A fixed shape is what lets ``session/compiled.py`` compile it once per machine.
+temporal attention, the MLP, the head), followed by MaskGIT's sampling of the frame's tokens so that
+the compiled graph returns tokens instead of logits; :mod:`tests.world.test_frame_step` checks the
+two against each other. A fixed shape is what lets ``session/compiled.py`` compile it once per machine.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from torch import nn
 
 from genie_studio.world.dynamics import Dynamics
 from genie_studio.world.layers import attend, rope_table, rotate
+from genie_studio.world.maskgit import sample_tokens
 
 
 class FrameStep(nn.Module):
@@ -44,10 +46,19 @@ class FrameStep(nn.Module):
         return (self.dyn.cfg.depth, batch * (self.dyn.S + 1), self.heads, self.slots, self.dh)
 
     def forward(self, tokens: torch.Tensor, actions: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-                filled: torch.Tensor):
+                filled: torch.Tensor, u: torch.Tensor, temperature: torch.Tensor):
         """tokens [B, S] (mask_id where masked), actions [B] (the action that led to this frame),
-        keys/values as :meth:`cache_shape`, filled [B] (past frames per row, 0..slots-1)
-        -> logits [B, S, vocab], and this frame's keys and values [layers, B * (S + 1), heads, head dim]."""
+        keys/values as :meth:`cache_shape`, filled [B] (past frames per row, 0..slots-1), u [B, S] and
+        temperature (0-d) for :func:`~genie_studio.world.maskgit.sample_tokens`
+        -> sampled tokens [B, S], their confidence [B, S], and this frame's keys and values
+        [layers, B * (S + 1), heads, head dim]."""
+        logits, k, v = self.logits(tokens, actions, keys, values, filled)
+        sampled, conf = sample_tokens(logits, u, temperature)
+        return sampled, conf, k, v
+
+    def logits(self, tokens: torch.Tensor, actions: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+               filled: torch.Tensor):
+        """The same pass up to the logits [B, S, vocab] (and the frame's keys and values)."""
         dyn = self.dyn
         B, Sp, D = tokens.shape[0], dyn.S + 1, dyn.cfg.dim
         act = dyn.act_emb(actions)[:, None]

@@ -2,8 +2,13 @@
 
 Start fully masked; at each of ``steps`` iterations sample every masked token, keep the most
 confident ones and re-mask the rest following a cosine schedule, so that after the last iteration
-every token is known. Sampling uses one ``torch.Generator`` per batch row, so a session gives the
-same frames whether it is stepped alone or batched with others.
+every token is known.
+
+Sampling draws one uniform number per token and row from that row's ``torch.Generator`` and inverts
+the token's cumulative distribution (:func:`sample_tokens`), so a session gives the same frames
+whether it is stepped alone or batched with others, and the sampling itself is plain tensor work
+that the compiled frame step does in the same graph as the model (session/compiled.py). The
+confidence of a sampled token is its probability at temperature 1.
 """
 
 from __future__ import annotations
@@ -14,33 +19,39 @@ from collections.abc import Callable
 import torch
 
 
-def gumbel_like(shape: tuple[int, ...], generators: list[torch.Generator], device) -> torch.Tensor:
-    rows = [torch.rand(shape, generator=g) for g in generators]
-    u = torch.stack(rows).to(device).clamp_(1e-9, 1 - 1e-9)
-    return -torch.log(-torch.log(u))
+def uniforms(batch_shape: tuple[int, ...], generators: list[torch.Generator], device) -> torch.Tensor:
+    """One row of U(0, 1) numbers per generator: [len(generators), *batch_shape]."""
+    return torch.stack([torch.rand(batch_shape, generator=g) for g in generators]).to(device)
+
+
+def sample_tokens(logits: torch.Tensor, u: torch.Tensor, temperature: torch.Tensor):
+    """logits [B, S, V], u [B, S] in [0, 1), temperature: a 0-d tensor (<= 0: argmax)
+    -> (tokens [B, S], confidence [B, S])."""
+    logits = logits.float()
+    probs = torch.softmax(logits, -1)
+    t = temperature.float().clamp_min(1e-6)
+    cdf = torch.cumsum(torch.softmax(logits / t, -1), -1)
+    drawn = (cdf < u[..., None] * cdf[..., -1:]).sum(-1).clamp_max(logits.shape[-1] - 1)
+    tokens = torch.where(temperature > 0, drawn, logits.argmax(-1))
+    return tokens, probs.gather(-1, tokens[..., None])[..., 0]
 
 
 @torch.no_grad()
-def decode_frame(logits_fn: Callable[[torch.Tensor, int], torch.Tensor], batch: int, num_tokens: int,
-                 mask_id: int, steps: int, temperature: float, generators: list[torch.Generator],
+def decode_frame(predict: Callable[[torch.Tensor, int, torch.Tensor], tuple[torch.Tensor, torch.Tensor]], batch: int,
+                 num_tokens: int, mask_id: int, steps: int, generators: list[torch.Generator],
                  device="cpu") -> torch.Tensor:
-    """``logits_fn(tokens [B, S], iteration) -> logits [B, S, V]``; returns tokens [B, S]."""
+    """``predict(tokens [B, S], iteration, u [B, S]) -> (sampled [B, S], confidence [B, S])`` (for
+    example :func:`sample_tokens` on the model's logits); returns tokens [B, S]."""
     steps = max(1, int(steps))
     cur = torch.full((batch, num_tokens), mask_id, dtype=torch.long, device=device)
     known = torch.zeros(batch, num_tokens, dtype=torch.bool, device=device)
     for i in range(steps):
-        logits = logits_fn(cur, i).float()
-        if temperature > 0:
-            g = gumbel_like(tuple(logits.shape[1:]), generators, device)
-            sampled = torch.argmax(logits / temperature + g, dim=-1)
-        else:
-            sampled = torch.argmax(logits, dim=-1)
-        conf = torch.softmax(logits, -1).gather(-1, sampled[..., None])[..., 0]
-        conf = conf.masked_fill(known, float("inf"))
+        sampled, conf = predict(cur, i, uniforms((num_tokens,), generators, device))
+        conf = conf.float().masked_fill(known, float("inf"))
         n_masked = int(math.floor(num_tokens * math.cos(math.pi / 2 * (i + 1) / steps)))
         new_known = torch.ones_like(known)
         if n_masked > 0:
-            lowest = torch.argsort(conf, dim=-1)[:, :n_masked]
+            lowest = torch.topk(conf, n_masked, dim=-1, largest=False).indices
             new_known.scatter_(1, lowest, False)
         cur = torch.where(known, cur, torch.where(new_known, sampled, torch.full_like(cur, mask_id)))
         known = new_known

@@ -22,7 +22,7 @@ def _commit_all(fs, tokens, actions, slots_used):
     kv = torch.zeros((2,) + fs.cache_shape(B))
     filled = torch.zeros(B, dtype=torch.long)
     for t in range(slots_used):
-        _, k, v = fs(tokens[:, t], actions[:, t], kv[0], kv[1], filled)
+        _, k, v = fs.logits(tokens[:, t], actions[:, t], kv[0], kv[1], filled)
         kv[0, :, :, :, t], kv[1, :, :, :, t] = k, v
         filled += 1
     return kv, filled
@@ -37,8 +37,8 @@ def test_frame_step_equals_the_full_forward_pass():
         with torch.no_grad():
             full = dyn(tokens, actions)  # causal: frame t sees frames 0..t
             kv, filled = _commit_all(fs, tokens, actions, T - 1)
-            logits, _, _ = fs(tokens[:, -1], actions[:, -1], kv[0], kv[1], filled)
-            first, _, _ = fs(tokens[:, 0], actions[:, 0], torch.zeros_like(kv[0]), torch.zeros_like(kv[1]),
+            logits, _, _ = fs.logits(tokens[:, -1], actions[:, -1], kv[0], kv[1], filled)
+            first, _, _ = fs.logits(tokens[:, 0], actions[:, 0], torch.zeros_like(kv[0]), torch.zeros_like(kv[1]),
                              torch.zeros(2, dtype=torch.long))
         assert torch.allclose(logits, full[:, -1], atol=1e-4), (logits - full[:, -1]).abs().max()
         assert torch.allclose(first, full[:, 0], atol=1e-4)
@@ -53,10 +53,10 @@ def test_padding_rows_and_slots_change_nothing():
         kv, filled = _commit_all(fs, tokens, actions, 2)
         filled[1] = 1  # row 1 has one past frame: its second slot must be ignored
         kv[:, :, fs.dyn.S + 1:, :, 1] = 1e3
-        both, _, _ = fs(tokens[:, 2], actions[:, 2], kv[0], kv[1], filled)
+        both, _, _ = fs.logits(tokens[:, 2], actions[:, 2], kv[0], kv[1], filled)
         rows = fs.dyn.S + 1
-        alone, _, _ = fs(tokens[1:, 2], actions[1:, 2], kv[0][:, rows:], kv[1][:, rows:], filled[1:])
+        alone, _, _ = fs.logits(tokens[1:, 2], actions[1:, 2], kv[0][:, rows:], kv[1][:, rows:], filled[1:])
         kv1, f1 = _commit_all(fs, tokens[1:], actions[1:], 1)
-        fresh, _, _ = fs(tokens[1:, 2], actions[1:, 2], kv1[0], kv1[1], f1)
+        fresh, _, _ = fs.logits(tokens[1:, 2], actions[1:, 2], kv1[0], kv1[1], f1)
     assert torch.allclose(both[1:], alone, atol=1e-5)
     assert torch.allclose(alone, fresh, atol=1e-5)

@@ -119,14 +119,29 @@ def test_tiny_model_overfits_one_batch(component):
 
 
 def test_maskgit_decodes_every_token():
-    from genie_studio.world.maskgit import decode_frame
+    from genie_studio.world.maskgit import decode_frame, sample_tokens
 
     V, S = 10, 12
     target = torch.arange(S) % V
-    def logits_fn(cur, i):
+    def predict(cur, i, u):
         lg = torch.full((1, S, V), -5.0)
         lg[0, torch.arange(S), target] = 5.0
-        return lg
+        return sample_tokens(lg, u, torch.tensor(0.5))
     for steps in (1, 3, 8):
-        out = decode_frame(logits_fn, 1, S, V, steps, 0.5, [torch.Generator().manual_seed(0)])
+        out = decode_frame(predict, 1, S, V, steps, [torch.Generator().manual_seed(0)])
         assert np.array_equal(out[0].numpy(), target.numpy())
+
+
+def test_inverse_cdf_sampling_follows_the_distribution():
+    from genie_studio.world.maskgit import sample_tokens
+
+    logits = torch.log(torch.tensor([0.1, 0.6, 0.3]))[None, None].expand(1, 20000, 3)
+    u = torch.rand(1, 20000, generator=torch.Generator().manual_seed(1))
+    tokens, conf = sample_tokens(logits, u, torch.tensor(1.0))
+    freq = torch.bincount(tokens[0], minlength=3).float() / 20000
+    assert torch.allclose(freq, torch.tensor([0.1, 0.6, 0.3]), atol=0.015)
+    assert torch.allclose(conf[0, tokens[0] == 1], torch.tensor(0.6))
+    cold, _ = sample_tokens(logits, u, torch.tensor(0.0))  # temperature 0: the most likely token
+    assert bool((cold == 1).all())
+    sharp, _ = sample_tokens(logits, u, torch.tensor(0.25))  # low temperature: sharper than the model
+    assert float((sharp == 1).float().mean()) > 0.9
