@@ -9,7 +9,7 @@ frame's tokens through the dynamics model at each iteration, attending to the ca
 
 The context window slides: the cache is built from the newest ``context - 2`` committed frames, so
 play goes on forever at constant cost. Because per-frame keys are kept, ``rewind(n)`` restores the
-exact state of n steps ago (for n below ``max_history``, at least the context window), and
+exact state of n steps ago (n up to ``rewind_limit``: the ``max_history`` newest frames are kept), and
 ``fork()`` copies it; each session owns a ``torch.Generator``, so a
 session's frames depend only on (model, prompt, seed, actions, knobs), stepped alone or batched.
 """
@@ -48,7 +48,7 @@ class WorldSession:
     """The local :class:`~genie_studio.session.protocol.Session`."""
 
     last_rtt_ms: float | None = None  # no server, no round trip
-    max_history: int = MAX_HISTORY  # frames kept, so rewind(n) works for n < max_history (a server keeps fewer)
+    max_history: int = MAX_HISTORY  # frames kept (never fewer than the context window); a server keeps fewer
 
     def __init__(self, model: WorldModel | str | os.PathLike, device: str | torch.device = "cpu",
                  steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
@@ -104,12 +104,21 @@ class WorldSession:
     def step(self, action) -> np.ndarray:
         return step_many([self], [action])[0]
 
+    @property
+    def rewind_limit(self) -> int:
+        """How many steps :meth:`rewind` can undo exactly: back to the prompt while the history still
+        holds it, else back to the oldest kept frame that has its context window before it."""
+        if not self.history or self.history[0].action == self.model.dynamics.no_action:  # the prompt is kept
+            return max(0, len(self.history) - 1)
+        return max(0, len(self.history) - (self.context - 1))
+
     def rewind(self, n: int = 1) -> np.ndarray:
-        """Undo the last ``n`` steps (the prompt frame always stays)."""
+        """Undo the last ``n`` steps, 0 <= n <= :attr:`rewind_limit` (the prompt frame always stays)."""
         self._require_reset()
-        n = int(n)
-        if n < 0 or n > len(self.history) - 1:
-            raise ValueError(f"can rewind 0..{len(self.history) - 1} steps, not {n}")
+        n, limit = int(n), self.rewind_limit
+        if n < 0 or n > limit:
+            raise ValueError(f"can rewind 0..{limit} steps, not {n}" + (
+                "" if limit == len(self.history) - 1 else f" (this session keeps its last {self.max_history} frames)"))
         if n:
             del self.history[-n:]
             self.history[-1].kv = None  # the newest frame is pending again
