@@ -10,6 +10,9 @@ def add_arguments(p):
     p.add_argument("--quick", action="store_true", help="a shorter run (smoke test)")
     p.add_argument("--cold", action="store_true",
                    help="compile into an empty temporary cache folder: measures a first run's start")
+    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
+                   help="auto: bf16 on CUDA and on CPUs with bf16 instructions, else fp32")
     add_compile_arg(p)
     p.add_argument("--json", action="store_true")
 
@@ -25,11 +28,14 @@ def run(args):
     from genie_studio.registry import resolve_model
     from genie_studio.session import compiled
     from genie_studio.session.bench import run_bench
+    from genie_studio.session.devices import resolve_device, resolve_precision
     from genie_studio.world.bundle import BundleError, load_model
 
     try:
-        wm = load_model(resolve_model(args.model))
-    except BundleError as e:
+        device = resolve_device(args.device)
+        precision = resolve_precision(args.precision, device)
+        wm = load_model(resolve_model(args.model), device=device)
+    except (BundleError, ValueError) as e:
         raise CommandError(str(e)) from None
     prompt = args.prompt
     if prompt is None:
@@ -40,13 +46,14 @@ def run(args):
     with tempfile.TemporaryDirectory(prefix="genie-bench-") as tmp:
         if args.cold:
             os.environ["GENIE_STUDIO_HOME"] = tmp  # this process only: an empty cache folder
-        res = run_bench(wm, prompt, frames=args.frames, quick=args.quick,
+        res = run_bench(wm, prompt, frames=args.frames, quick=args.quick, device=device, precision=precision,
                         compile=compiled.enabled(not args.no_compile), progress=StageBar("compile", not args.json))
     if args.json:
         print_json(res)
         return 0
     d, c = res["default"], res["cached_vs_uncached"]
-    print(f"model {res['model']} ({res['threads']} threads, {res['maskgit_steps']} MaskGIT steps, "
+    print(f"model {res['model']} on {res['device']} {res['precision']} ({res['threads']} threads, "
+          f"{res['maskgit_steps']} MaskGIT steps, "
           f"{res['context_frames']} frames of context, {'compiled' if res['compiled'] else 'eager'})")
     if "compile" in res:
         r = res["compile"]

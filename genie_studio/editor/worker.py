@@ -67,6 +67,7 @@ class WorldWorker(QObject):
         self.playing = False  # the gate read before each step; the UI may clear it at any time
         self._running = False  # what the worker last announced with playingChanged
         self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # frames are due every ~33 ms: a coarse timer drifts
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
         self._times = collections.deque(maxlen=16)
@@ -342,6 +343,7 @@ class StallMeter(QObject):
         super().__init__(parent)
         self.interval_ms = interval_ms
         self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # frames are due every ~33 ms: a coarse timer drifts
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._beat)
         self._clock = QElapsedTimer()

@@ -13,6 +13,7 @@ All figures come from one run on one machine, so ratios are meaningful:
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -26,14 +27,21 @@ from genie_studio.world.bundle import WorldModel
 ONEXGPT_UNCACHED_RATIO = 1.25  # our uncached step's time / 1xgpt's at the same work (issue #19's side-by-side run)
 
 
-def matmul_peak(n: int = 2048, reps: int = 5) -> float:
-    a = torch.randn(n, n, dtype=torch.bfloat16)
-    b = torch.randn(n, n, dtype=torch.bfloat16)
+def matmul_peak(n: int = 2048, reps: int = 5, device="cpu") -> float:
+    a = torch.randn(n, n, dtype=torch.bfloat16, device=device)
+    b = torch.randn(n, n, dtype=torch.bfloat16, device=device)
     a @ b
+    _sync(device)
     t = time.perf_counter()
     for _ in range(reps):
         a @ b
+    _sync(device)
     return 2 * n**3 * reps / (time.perf_counter() - t) / 1e9
+
+
+def _sync(device) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
 
 
 def _pcts(xs: list[float]) -> dict:
@@ -70,20 +78,24 @@ def _fresh(wm: WorldModel) -> WorldModel:
 
 
 def run_bench(wm: WorldModel, prompt, frames: int = 48, quick: bool = False, compile: bool = True,
-              progress=None) -> dict:
-    steps_default = WorldSession(wm).steps
+              progress=None, device: str = "cpu", precision: str = "bf16") -> dict:
+    """``wm`` is already on ``device``; every session runs there at ``precision``."""
+
+    session = functools.partial(WorldSession, device=device, precision=precision)
+    steps_default = session(wm).steps
     ctx = wm.dynamics.cfg.context
     res: dict = {"model": wm.name, "threads": torch.get_num_threads(), "maskgit_steps": steps_default,
-                 "context_frames": ctx}
-    res["bf16_matmul_peak_gflops"] = round(matmul_peak(1024 if quick else 2048), 1)
+                 "context_frames": ctx, "device": str(device), "precision": precision}
+    big = torch.device(device).type == "cuda"
+    res["bf16_matmul_peak_gflops"] = round(matmul_peak(8192 if big else 1024 if quick else 2048, device=device), 1)
     batches = (1, 4) if quick else (1, 4, 16)
 
     eager_wm = _fresh(wm)  # never gets compiled graphs: the eager path, measured in the same run
     if compile:
         t = time.perf_counter()
-        first = compiled.prepare(wm, "cpu", "bf16", batches=batches, progress=progress)
+        first = compiled.prepare(wm, device, precision, batches=batches, progress=progress)
         first["seconds"] = round(time.perf_counter() - t, 2)
-        again = compiled.prepare(_fresh(wm), "cpu", "bf16", batches=batches)  # a later run: load from the cache
+        again = compiled.prepare(_fresh(wm), device, precision, batches=batches)  # a later run: load from the cache
         res["compile"] = {"batches": list(batches), "this_run": first, "warm_load_s": again["seconds"],
                           "cache": str(compiled.cache_folder())}
         if first["error"]:
@@ -91,12 +103,12 @@ def run_bench(wm: WorldModel, prompt, frames: int = 48, quick: bool = False, com
     res["compiled"] = compile
 
     def measure(model, n=frames):
-        s = WorldSession(model, seed=0)
+        s = session(model, seed=0)
         _warm(s, prompt, ctx)  # a full window of context
         lat = time_steps(s, n)
         return s, lat
 
-    s_e = WorldSession(eager_wm, seed=0)  # the work of a step, counted on the eager modules (same math)
+    s_e = session(eager_wm, seed=0)  # the work of a step, counted on the eager modules (same math)
     _warm(s_e, prompt, ctx)
     flops = step_flops(s_e)
     s, lat = measure(wm)
@@ -109,7 +121,7 @@ def run_bench(wm: WorldModel, prompt, frames: int = 48, quick: bool = False, com
         res["eager"] = {"frames_per_s": round(len(lat_e) / sum(lat_e), 2), **_pcts(lat_e)}
         res["compiled_vs_eager"] = round(res["eager"]["p50_ms"] / res["default"]["p50_ms"], 2)
 
-    s = WorldSession(eager_wm, seed=0, cached=False)
+    s = session(eager_wm, seed=0, cached=False)
     _warm(s, prompt, ctx)
     lat_u = time_steps(s, max(4, frames // 6))
     unc = {"frames_per_s": round(len(lat_u) / sum(lat_u), 2), **_pcts(lat_u)}
@@ -122,7 +134,7 @@ def run_bench(wm: WorldModel, prompt, frames: int = 48, quick: bool = False, com
 
     batched = {}
     for n in batches:
-        sess = [WorldSession(wm, seed=i) for i in range(n)]
+        sess = [session(wm, seed=i) for i in range(n)]
         for x in sess:
             _warm(x, prompt, 2)
         reps = max(3, 48 // n)
