@@ -8,6 +8,8 @@ from genie_studio.session.world_session import WorldSession, step_many
 from tests.tiny_models import tiny_world
 
 torch.set_num_threads(1)
+pytestmark = pytest.mark.skipif(not any(shutil.which(c) for c in ("g++", "c++", "clang++")),
+                                reason="AOTInductor needs a C++ compiler (without one, play runs eagerly)")
 
 
 def _prompt():
