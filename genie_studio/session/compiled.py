@@ -18,6 +18,7 @@ and play goes on eagerly.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import logging
@@ -201,9 +202,15 @@ def _example_inputs(wm: WorldModel, kind: str, device: torch.device, precision: 
 
 def _build(wm: WorldModel, kind: str, device: torch.device, precision: str, batch: int, slots: int,
            path: Path) -> None:
-    eager = _eager(wm, kind, device, precision, slots).fn
+    # Trace a private copy: export swaps a module's parameters for fake ones while it traces, and the
+    # shared modules may be stepping on another thread meanwhile (the editor, the server).
+    if kind == "step":
+        inner = FrameStep(copy.deepcopy(wm.dynamics), slots)
+    else:
+        inner = _DecodeFrames(copy.deepcopy(wm.tokenizer))
+    module = _Precision(inner.to(device), precision, device.type)
     with torch.no_grad():
-        program = torch.export.export(eager, _example_inputs(wm, kind, device, precision, batch, slots))
+        program = torch.export.export(module, _example_inputs(wm, kind, device, precision, batch, slots))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=".pt2", dir=path.parent)
         os.close(fd)

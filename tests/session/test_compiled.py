@@ -1,6 +1,10 @@
 """Compiled stepping (session/compiled.py): built once into the user cache, loaded after, same frames."""
 
+import shutil
+import time
+
 import numpy as np
+import pytest
 import torch
 
 from genie_studio.session import compiled
@@ -77,3 +81,27 @@ def test_batches_pad_to_a_bucket():
         one = [s.step(a) for s, a in zip(seq, row)]
         many = step_many(bat, row)
         assert all(np.array_equal(x, y) for x, y in zip(one, many))
+
+
+def test_play_goes_on_while_the_graphs_build_in_the_background(monkeypatch):
+    from genie_studio.session.open import SessionSettings, open_local
+
+    monkeypatch.delenv("GENIE_STUDIO_COMPILE")
+    acts = [2, 1, 3, 0, 2, 1, 1, 2, 3, 0, 2, 2]
+    _, reference = _play(tiny_world(seed=4), acts)
+    heard = []
+    s = open_local(SessionSettings(model=tiny_world(seed=4), precision="fp32", seed=3, compile_in_background=True,
+                                   on_compile=lambda text, done, total: heard.append((done, total))))
+    s.reset(_prompt())
+    frames, graph_seen = [], []
+    for a in acts:  # the eager modules step while export traces (a copy of) them on the other thread
+        frames.append(s.step(a))
+        graph_seen.append(compiled.frame_step(s.model, "cpu", "fp32", 1, s.context)[0].compiled)
+    for _ in range(600):
+        if heard and heard[-1] == (2, 2):
+            break
+        time.sleep(0.1)
+    assert heard[-1] == (2, 2)
+    assert compiled.frame_step(s.model, "cpu", "fp32", 1, s.context)[0].compiled
+    assert all(np.array_equal(a, b) for a, b in zip(frames, reference))
+    assert not graph_seen[0]  # the first frames did not wait for the compiler
