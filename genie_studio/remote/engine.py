@@ -4,12 +4,14 @@ All torch work (prompt encoding, steps, rewinds, frame encoding) runs in one wor
 event loop stays free to read and answer messages. Step requests from all connections go through
 :class:`StepBatcher`: it waits ``batch_window_ms`` after the first request for others (or until
 ``max_batch``), then steps them together with :func:`step_many`, one forward pass per group of
-sessions that share a model, knobs and history length.
+sessions that share a model and knobs. Opens (prompt encoding, replays) run as the batcher's
+background jobs, between batches, with a bounded share of the engine's time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import threading
 import time
@@ -102,15 +104,37 @@ class Engine:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-class StepBatcher:
-    """Collects step requests for a few milliseconds and runs them as one :func:`step_many` call."""
+CREDIT_CAP_S = 0.02  # background work saved up while steps run: at most this much at once
+IDLE_S = 0.25  # no step for this long: background work runs freely
 
-    def __init__(self, engine: Engine, window_ms: float = 2.0, max_batch: int = 64):
-        self.engine, self.window, self.max_batch = engine, window_ms / 1000.0, max_batch
+
+class StepBatcher:
+    """The one scheduler of the engine thread's model work: steps, batched, and lower-priority
+    *background* jobs (prompt encoding and replay chunks of opens).
+
+    Steps are collected for ``window_ms`` after the first one (or until ``max_batch``) and run as one
+    :func:`step_many` call. A batch has one of a few sizes (:data:`compiled.BUCKETS` up to
+    ``max_batch``): the steps past the largest size that fits wait for the next pass, which starts at
+    once. So the model sees a handful of shapes, which bounds the memory oneDNN keeps per shape and
+    matches the compiled graphs' batch sizes. Background jobs run between batches, one at a time: while
+    clients are stepping (a step came in the last ``IDLE_S``) they get at most ``background_share`` of
+    the engine's time, so opens with long replays (or clients that open and leave, again and again)
+    slow the steps of open sessions by at most that share plus one job; with no steps they run freely.
+    """
+
+    def __init__(self, engine: Engine, window_ms: float = 2.0, max_batch: int = 64, background_share: float = 0.25):
+        self.engine, self.window, self.max_batch = engine, window_ms / 1000.0, max(1, int(max_batch))
+        self.sizes = sorted({b for b in compiled.BUCKETS if b < self.max_batch} | {self.max_batch})
+        self.share = min(max(float(background_share), 0.01), 0.99)
         self.queue: asyncio.Queue = asyncio.Queue()
+        self.carry: list = []  # steps left over from the last pass (they go first)
+        self.bg: collections.deque = collections.deque()
+        self.credit = 0.0  # engine seconds background jobs may take now (earns share x wall time)
+        self._accrued = self.last_step = time.perf_counter()  # when credit was last earned; the last step
+        self.wake = asyncio.Event()
         self.task: asyncio.Task | None = None
-        self.batches = self.steps = 0
-        self.busy_s = 0.0
+        self.batches = self.steps = self.background_jobs = 0
+        self.busy_s = self.background_s = 0.0
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._loop(), name="step-batcher")
@@ -122,22 +146,82 @@ class StepBatcher:
                 await self.task
             except asyncio.CancelledError:
                 pass
+        waiting = [item[-1] for item in self.carry + list(self.bg)]
         while not self.queue.empty():
-            *_, fut = self.queue.get_nowait()
+            waiting.append(self.queue.get_nowait()[-1])
+        for fut in waiting:
             if not fut.done():
                 fut.cancel()
+        self.carry.clear()
+        self.bg.clear()
 
     async def step(self, hosted: Hosted, action: int) -> tuple[bytes, dict]:
         """Step a session (the caller holds its lock) -> (encoded new frame, its reply header).
         The step happens (and bumps the version) even if the caller goes away meanwhile."""
         fut = asyncio.get_running_loop().create_future()
         await self.queue.put((hosted, action, fut))
+        self.last_step = time.perf_counter()
+        self.wake.set()
         return await fut
 
+    async def background(self, fn, *args):
+        """Run ``fn(*args)`` on the engine thread as background work; returns its result. A job that
+        is cancelled before it starts never runs."""
+        fut = asyncio.get_running_loop().create_future()
+        self.bg.append((fn, args, fut))
+        self.wake.set()
+        return await fut
+
+    def _steps_waiting(self) -> bool:
+        return bool(self.carry) or not self.queue.empty()
+
     async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self.queue.get()]
+            if not self._steps_waiting() and not self.bg:
+                self.wake.clear()
+                await self.wake.wait()
+            if self._steps_waiting():
+                await self._pass()
+            if not self.bg:
+                continue
+            now = time.perf_counter()
+            self.credit = min(self.credit + (now - self._accrued) * self.share, CREDIT_CAP_S)
+            self._accrued = now
+            idle = now - self.last_step >= IDLE_S  # no steps lately: background work runs freely
+            if self.credit > 0 or idle:
+                await self._background_job(charge=not idle)
+            elif not self._steps_waiting():  # wait for credit (or a step, which goes first)
+                self.wake.clear()
+                try:
+                    await asyncio.wait_for(self.wake.wait(), min(-self.credit / self.share + 1e-3, IDLE_S))
+                except TimeoutError:
+                    pass
+
+    async def _background_job(self, charge: bool) -> None:
+        fn, args, fut = self.bg.popleft()
+        if fut.done():  # cancelled while waiting: never started
+            return
+        t = time.perf_counter()
+        try:
+            result = await self.engine.run(fn, *args)
+        except Exception as e:  # noqa: BLE001 - handed to the caller
+            if not fut.done():
+                fut.set_exception(e)
+        else:
+            if not fut.done():
+                fut.set_result(result)
+        dt = time.perf_counter() - t
+        self.background_jobs += 1
+        self.background_s += dt
+        if charge:
+            self.credit = max(self.credit - dt, -1.0)
+
+    async def _pass(self) -> None:
+        """Gather one batch (the carried steps first), run the largest allowed size of it."""
+        loop = asyncio.get_running_loop()
+        batch, self.carry = self.carry, []
+        if not batch:  # a fresh batch: wait the window for more
+            batch.append(await self.queue.get())
             deadline = loop.time() + self.window
             while len(batch) < self.max_batch:
                 left = deadline - loop.time()
@@ -147,21 +231,24 @@ class StepBatcher:
                     batch.append(await asyncio.wait_for(self.queue.get(), left))
                 except TimeoutError:
                     break
-            while len(batch) < self.max_batch and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
-            live = [b for b in batch if not b[2].done()]
-            if not live:
-                continue
-            try:
-                payloads = await self.engine.run(self._work, live)
-            except Exception as e:  # noqa: BLE001 - handed to every waiting request
-                for *_, fut in live:
-                    if not fut.done():
-                        fut.set_exception(e)
-                continue
-            for (*_, fut), payload in zip(live, payloads):
+        while len(batch) < self.max_batch and not self.queue.empty():
+            batch.append(self.queue.get_nowait())
+        live = [b for b in batch if not b[2].done()]
+        if not live:
+            return
+        n = max(b for b in self.sizes if b <= len(live))
+        live, self.carry = live[:n], live[n:]
+        try:
+            payloads = await self.engine.run(self._work, live)
+        except Exception as e:  # noqa: BLE001 - handed to every waiting request
+            for *_, fut in live:
                 if not fut.done():
-                    fut.set_result(payload)
+                    fut.set_exception(e)
+            return
+        for (*_, fut), payload in zip(live, payloads):
+            if not fut.done():
+                fut.set_result(payload)
+        self.last_step = time.perf_counter()
 
     def _work(self, batch) -> list[tuple[bytes, dict]]:
         t = time.perf_counter()

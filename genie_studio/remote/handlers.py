@@ -19,7 +19,7 @@ from genie_studio.session.prompt import PromptError
 
 MAX_SEED = 2**63 - 1
 MAX_TEMPERATURE = 100.0
-REPLAY_CHUNK = 8  # replayed steps per worker job, so that other clients' steps interleave
+REPLAY_CHUNK = 1  # replayed steps per background job: a batch of other clients' steps waits for one at most
 
 
 class Handlers:
@@ -94,15 +94,16 @@ class Handlers:
             raise ProtocolError("session_limit", f"the server holds {cfg.max_sessions} sessions; try later")
         conn.opening += 1
         try:
-            async with srv.open_slots:  # a few opens at a time: steps of open sessions come between them
-                session = eng.new_session(model, seed, steps, temperature)
-                frame = await eng.run(session.reset, bytes(payload))
+            async with srv.open_slots:  # a few opens at a time, as background work: steps of open sessions
+                session = eng.new_session(model, seed, steps, temperature)  # keep their share of the engine
+                session.max_history = cfg.max_rewind + session.context - 1
+                frame = await srv.batcher.background(session.reset, bytes(payload))
                 for i in range(0, len(replay), REPLAY_CHUNK):
                     chunk = replay[i:i + REPLAY_CHUNK]
                     wait = conn.bucket.reserve(len(chunk))  # replayed steps count against the step rate
                     if wait:
                         await asyncio.sleep(wait)
-                    await eng.run(self._replay_chunk, session, chunk)
+                    await srv.batcher.background(self._replay_chunk, session, chunk)
                 session.steps, session.temperature = steps, temperature
                 frame = session.frame
         finally:
@@ -172,8 +173,9 @@ class Handlers:
         n = field(msg, "n", int, 1, 0, 10**6)
         async with hosted.lock:
             s = hosted.session
-            if n > len(s.history) - 1:
-                raise ProtocolError("bad_request", f"can rewind 0..{len(s.history) - 1} steps, not {n}")
+            if n > s.rewind_limit:
+                raise ProtocolError("bad_request", f"can rewind 0..{s.rewind_limit} steps, not {n} (a session "
+                                                   f"here can rewind up to {self.server.cfg.max_rewind} steps)")
 
             def work():
                 frame = s.rewind(n)

@@ -20,12 +20,18 @@ class ServerConfig:
     max_sessions_per_client: int = 8  # per connection
     max_connections: int = 128  # every connection, before and after hello
     max_unauthenticated: int = 16  # connections still waiting for hello (see docs/security.md)
+    source_rate: float = 10.0  # upgrades without a valid bearer token per second per source address ...
+    source_burst: int = 20  # ... with this burst; past it they are refused (HTTP 503)
+    refusal_delay: float = 1.0  # seconds a refusal to an address over its budget waits before the answer ...
+    max_delayed: int = 64  # ... at most this many at once (more are answered at once)
     hello_max_message: int = MAX_HEADER + 1024  # bytes a message may have until hello succeeds
     allowed_origins: tuple[str, ...] = ()  # browser Origin values let in (requests without Origin always are)
     max_message: int = 8 * 1024 * 1024  # bytes; bigger messages close the connection (1009)
     max_prompt: int = 4 * 1024 * 1024  # bytes of prompt image in an open request
     max_replay: int = 4096  # steps replayed in one open
     max_opening: int = 2  # opens (prompt encoding + replay) running at once, whole server
+    background_share: float = 0.25  # engine time opens may take while steps wait (StepBatcher)
+    max_rewind: int = 16  # steps a session can rewind; it keeps max_rewind + context - 1 frames
     max_inflight: int = 32  # requests awaiting a reply, per connection
     step_rate: float = 120.0  # steps per second per connection (token bucket) ...
     step_burst: int = 240  # ... with this burst
@@ -48,7 +54,7 @@ class ServerConfig:
         return {"max_sessions_per_client": self.max_sessions_per_client, "max_message": self.max_message,
                 "max_prompt": self.max_prompt, "max_replay": self.max_replay, "max_inflight": self.max_inflight,
                 "step_rate": self.step_rate, "step_burst": self.step_burst, "idle_timeout": self.idle_timeout,
-                "resume_grace": self.resume_grace, "max_steps": self.max_steps}
+                "resume_grace": self.resume_grace, "max_steps": self.max_steps, "max_rewind": self.max_rewind}
 
 
 class TokenBucket:

@@ -3,8 +3,9 @@
 One :class:`WorldServer` runs on an asyncio loop. Each connection must start with ``hello``
 (protocol version + token); after that its requests run as tasks, so steps from all connections
 meet in the :class:`~genie_studio.remote.engine.StepBatcher`. Before hello a connection is cheap to
-refuse: the HTTP upgrade checks the browser ``Origin``, the connection caps and an optional
-``Authorization: Bearer`` token, and messages are limited to ``hello_max_message`` bytes. A session belongs to its
+refuse: the HTTP upgrade checks the browser ``Origin``, the connection caps, an optional
+``Authorization: Bearer`` token and the source address's budget of upgrades without one (an address
+over it is answered slowly), and messages are limited to ``hello_max_message`` bytes. A session belongs to its
 connection; when the connection drops, the session waits ``resume_grace`` seconds for a ``resume``
 with its resume token, then it is freed. Message formats: docs/protocol.md.
 """
@@ -12,12 +13,15 @@ with its resume token, then it is freed. Message formats: docs/protocol.md.
 from __future__ import annotations
 
 import asyncio
+import collections
 import http
 import itertools
 import logging
+import math
 import secrets
 import ssl
 import time
+from dataclasses import dataclass
 
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
@@ -31,6 +35,17 @@ from genie_studio.remote.limits import ServerConfig, TokenBucket
 from genie_studio.remote.protocol import VERSION, ProtocolError, dumps, error, parse, request_id
 
 log = jsonlog.log
+MAX_SOURCES = 4096  # source addresses whose upgrade budgets are remembered (the least recently seen go)
+BUDGET_LOG_S = 10.0  # a source over its upgrade budget is logged at most this often
+
+
+@dataclass
+class _Budget:
+    """A source address's budget of upgrades without a valid bearer token."""
+
+    bucket: TokenBucket
+    over: bool = False  # the last upgrade found it spent
+    logged: float = float("-inf")  # when it was last reported over budget
 
 
 class Conn:
@@ -70,10 +85,12 @@ class WorldServer:
         self._ids = itertools.count(1)
         self._server = None
         self._bg: list[asyncio.Task] = []
+        self._sources: collections.OrderedDict[str, _Budget] = collections.OrderedDict()  # upgrade budgets by address
+        self._delayed = 0  # refusals being held (refusal_delay)
         self.batcher: StepBatcher | None = None
         self.open_slots: asyncio.Semaphore | None = None  # opens at once (made on the server's loop)
         self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0, "refused": 0,
-                         "closed_for_bad_messages": 0}
+                         "closed_for_bad_messages": 0, "sources_over_budget": 0}
 
     # ---- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -85,7 +102,7 @@ class WorldServer:
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             tls.minimum_version = ssl.TLSVersion.TLSv1_2
             tls.load_cert_chain(cfg.tls_cert, cfg.tls_key)
-        self.batcher = StepBatcher(self.engine, cfg.batch_window_ms, cfg.max_batch)
+        self.batcher = StepBatcher(self.engine, cfg.batch_window_ms, cfg.max_batch, cfg.background_share)
         self.open_slots = asyncio.Semaphore(max(1, cfg.max_opening))
         self.batcher.start()
         self._server = await serve(self._handle, cfg.host, cfg.port, ssl=tls, max_size=cfg.hello_max_message,
@@ -181,23 +198,64 @@ class WorldServer:
         conn.sessions.clear()
 
     # ---- connections ------------------------------------------------------------------------------
-    def _upgrade(self, ws, request):
+    async def _upgrade(self, ws, request):
         """The HTTP upgrade (websockets' ``process_request``): refuse cheaply, before any WebSocket
-        state exists, when the server is full or a bearer token in the request is wrong."""
+        state exists, when the server is full, a bearer token in the request is wrong, or the source
+        address is over its budget of upgrades without a valid bearer token. A source over its budget
+        is answered only after ``refusal_delay`` seconds: a client that reconnects as soon as it is
+        refused then costs the server a few upgrades a second, not thousands."""
         cfg = self.cfg
+        source = _source(ws)
         given = bearer_token(request.headers)
         if given is not None and cfg.token is not None and not check_token(cfg.token, given):
             self.counters["auth_failed"] += 1
-            log("auth_failed", level=logging.WARNING, peer=_peer(ws), stage="upgrade")
-            return ws.respond(http.HTTPStatus.UNAUTHORIZED, "wrong token\n")
+            if not self._spend(source):  # over budget: counted, not logged one by one
+                log("auth_failed", level=logging.WARNING, peer=_peer(ws), stage="upgrade")
+            return await self._refuse(ws, source, http.HTTPStatus.UNAUTHORIZED, "wrong token\n")
         if self.closing:
             return ws.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "the server is stopping\n")
-        full = len(self.live) >= cfg.max_connections or (
-            not self._preauthenticated(request) and len(self.pending) >= cfg.max_unauthenticated)
-        if full:
+        pre = self._preauthenticated(request)
+        if not pre and self._spend(source):
             self.counters["refused"] += 1
-            return ws.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "too many connections; try again later\n")
+            return await self._refuse(ws, source, http.HTTPStatus.SERVICE_UNAVAILABLE,
+                                      "too many connections from this address; try again later\n")
+        if len(self.live) >= cfg.max_connections or (not pre and len(self.pending) >= cfg.max_unauthenticated):
+            self.counters["refused"] += 1
+            return await self._refuse(ws, source, http.HTTPStatus.SERVICE_UNAVAILABLE,
+                                      "too many connections; try again later\n")
         return None
+
+    def _spend(self, source: str) -> bool:
+        """Spend one of ``source``'s upgrades without a valid bearer token; True when it has none left
+        (logged at most every ``BUDGET_LOG_S`` seconds per source)."""
+        budget = self._sources.pop(source, None) or _Budget(TokenBucket(self.cfg.source_rate, self.cfg.source_burst))
+        self._sources[source] = budget  # most recently seen last; the oldest go first when there are many
+        while len(self._sources) > MAX_SOURCES:
+            self._sources.pop(next(iter(self._sources)))
+        budget.over = budget.bucket.take() > 0
+        now = time.monotonic()
+        if budget.over and now - budget.logged >= BUDGET_LOG_S:
+            budget.logged = now
+            self.counters["sources_over_budget"] += 1
+            log("source_over_budget", level=logging.WARNING, source=source, rate=self.cfg.source_rate,
+                burst=self.cfg.source_burst, delay_s=self.cfg.refusal_delay)
+        return budget.over
+
+    async def _refuse(self, ws, source: str, status: http.HTTPStatus, text: str):
+        """An HTTP error answer, held ``refusal_delay`` seconds first when ``source`` is over its budget
+        (at most ``max_delayed`` answers held at once; the rest go at once)."""
+        response = ws.respond(status, text)
+        if status == http.HTTPStatus.SERVICE_UNAVAILABLE:
+            response.headers["Retry-After"] = str(max(1, math.ceil(self.cfg.refusal_delay)))
+        budget = self._sources.get(source)
+        if (budget is not None and budget.over and not self.closing and self.cfg.refusal_delay > 0
+                and self._delayed < self.cfg.max_delayed):
+            self._delayed += 1
+            try:
+                await asyncio.sleep(self.cfg.refusal_delay)
+            finally:
+                self._delayed -= 1
+        return response
 
     def _preauthenticated(self, request) -> bool:
         """No token to check, or the right one in ``Authorization: Bearer`` during the upgrade."""
@@ -315,6 +373,12 @@ class WorldServer:
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
         return True
+
+
+def _source(ws) -> str:
+    """The address a connection comes from (without its port): what the upgrade budget is kept by."""
+    addr = ws.remote_address
+    return str(addr[0]) if addr else "?"
 
 
 def _peer(ws) -> str:
