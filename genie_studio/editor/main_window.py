@@ -274,8 +274,7 @@ class MainWindow(QMainWindow):
     def start_recording(self) -> None:
         """Restart the world from the sketch and record every frame from its prompt on, with the keys held."""
         if not (self.model_info and self.session_info):
-            self.statusBar().showMessage("Load a model before recording" if not self.model_info else
-                                         "This world cannot be recorded (a remote session)", 5000)
+            self.statusBar().showMessage("Load a model before recording", 5000)
             return
         try:
             self.record_controls.start(**self.session_info | {"prompt": self.canvas.sketch_array()},

@@ -181,11 +181,7 @@ class WorldWorker(QObject):
 
     # ---- internals -----------------------------------------------------------------------------------
     def _describe(self) -> None:
-        try:
-            kw = Recorder.session_kwargs(self.session, None)
-        except AttributeError:  # a remote session does not tell its precision and context: no recording
-            kw = {}
-        self.sessionChanged.emit(kw)
+        self.sessionChanged.emit(Recorder.session_kwargs(self.session, None))
 
     def _fail(self, e: BaseException, kind: str) -> None:
         self.pause()

@@ -96,6 +96,17 @@ class RemoteSession:
         return tuple(self.model_info["resolution"])
 
     @property
+    def precision(self) -> str:
+        """The server's arithmetic ("bf16" or "fp32"; "unknown" from a server that does not say)."""
+        return str(self.model_info.get("precision", "unknown"))
+
+    @property
+    def context(self) -> int | None:
+        """Frames of context the server's model sees (None from a server that does not say)."""
+        c = self.model_info.get("context")
+        return int(c) if isinstance(c, int) and not isinstance(c, bool) else None
+
+    @property
     def patch(self) -> int:
         return int(self.model.patch)
 

@@ -72,7 +72,8 @@ class Engine:
 
     def describe(self) -> list[dict]:
         return [{"name": n, "labels": m.action_labels, "resolution": list(m.tokenizer.cfg.image_size),
-                 "patch": int(m.tokenizer.cfg.patch), "default": n == self.default} for n, m in self.models.items()]
+                 "patch": int(m.tokenizer.cfg.patch), "context": int(m.dynamics.cfg.context),
+                 "precision": self.precision, "default": n == self.default} for n, m in self.models.items()]
 
     async def run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)

@@ -39,6 +39,12 @@ class Session(Protocol):
     last_rtt_ms: float | None
 
     @property
+    def precision(self) -> str: ...
+
+    @property
+    def context(self) -> int | None: ...
+
+    @property
     def labels(self) -> list[str]: ...
 
     @property

@@ -29,3 +29,20 @@ def test_the_builder_opens_a_remote_session_when_settings_name_a_server(make_ser
         assert e.part == "server" and "auth_failed" in str(e)
     else:
         raise AssertionError("no token: refused")
+
+
+def test_a_remote_session_can_be_recorded(make_server, tmp_path):
+    from genie_studio.recording import Recorder
+    from genie_studio.recording.reader import Recording
+
+    st = make_server()
+    with RemoteSession(st.url, token=TOKEN, steps=1) as s:
+        assert s.context == 4 and s.precision in ("fp32", "bf16")  # what the server's model runs with
+        kw = Recorder.session_kwargs(s, None)
+        assert kw["context"] == 4 and kw["precision"] == s.precision and kw["model"]["name"] == "tiny-test"
+        rec = Recorder.for_session(s, tmp_path / "take", np.zeros((16, 16, 3), np.uint8), fps=15)
+        rec.step(s.labels[1])
+        rec.step(s.labels[2])
+        rec.close()
+    r = Recording(tmp_path / "take")
+    assert r.header["context"] == 4 and len(r) == 3 and r.actions[1:] == [1, 2]
