@@ -254,22 +254,37 @@ class WorldWorker(QObject):
 
 def _preview_slices(s: Session, prompt, n: int):
     """The preview job: a generator that does one small piece of work per ``next()`` and returns one
-    clip per latent action (the prompt frame, then ``n`` frames of that action). On a CPU a slice is one
-    frame of one action, so it costs about one world step; elsewhere all actions step in one batch."""
-    base = WorldSession(s.model, device=s.device, steps=s.steps, temperature=s.temperature, seed=s.seed,
-                        precision=s.precision)
-    first = base.reset(prompt)
-    yield
-    forks = [base.fork() for _ in s.labels]
-    out = [[first] for _ in forks]
-    chunk = 1 if str(s.device).startswith("cpu") else len(forks)
-    for _ in range(n):
-        for lo in range(0, len(forks), chunk):
-            idx = list(range(lo, min(lo + chunk, len(forks))))
-            for i, f in zip(idx, step_many([forks[i] for i in idx], idx)):
-                out[i].append(f)
-            yield
-    return out
+    clip per latent action (the prompt frame, then ``n`` frames of that action). It plays a sibling of
+    the session (same model and knobs; on the same server for a remote one), never the played world.
+    Locally on a CPU a slice is one frame of one action, about one world step; on a GPU all actions step
+    in one batch; remotely a slice is one step on the server, and each action starts again from the prompt."""
+    base = s.sibling()
+    try:
+        first = base.reset(prompt)
+        yield
+        if not isinstance(base, WorldSession):
+            out = []
+            for action in range(len(base.labels)):
+                if action:
+                    base.reset(prompt)
+                clip = [first]
+                for _ in range(n):
+                    clip.append(base.step(action))
+                    yield
+                out.append(clip)
+            return out
+        forks = [base.fork() for _ in s.labels]
+        out = [[first] for _ in forks]
+        chunk = 1 if str(s.device).startswith("cpu") else len(forks)
+        for _ in range(n):
+            for lo in range(0, len(forks), chunk):
+                idx = list(range(lo, min(lo + chunk, len(forks))))
+                for i, f in zip(idx, step_many([forks[i] for i in idx], idx)):
+                    out[i].append(f)
+                yield
+        return out
+    finally:
+        base.close()
 
 
 class WorldController(QObject):

@@ -207,6 +207,12 @@ class RemoteSession:
                 self._thread.join(10)
                 self._loop.close()
 
+    def sibling(self) -> RemoteSession:
+        """Another session of the same model and settings on the same server (a new connection)."""
+        return RemoteSession(self.url, token=self._token, model=self.model_name, seed=self.seed, steps=self.steps,
+                             temperature=self.temperature, encoding=self.encoding, timeout=self.timeout,
+                             reconnect_timeout=self.reconnect_timeout, cafile=self._cafile)
+
     def __enter__(self) -> RemoteSession:
         return self
 

@@ -125,6 +125,11 @@ class WorldSession:
             self.generator.set_state(self.history[-1].rng.clone())
         return self.frame
 
+    def sibling(self) -> WorldSession:
+        """A new session with this one's model and settings, not reset (its own history and generator)."""
+        return WorldSession(self.model, device=self.device, steps=self.steps, temperature=self.temperature,
+                            seed=self.seed, context=self.context, precision=self.precision, cached=self.cached)
+
     def fork(self) -> WorldSession:
         """An independent copy that continues from the same state (same model weights, shared)."""
         other = copy.copy(self)

@@ -43,6 +43,8 @@ def test_remote_play_shows_the_server_round_trip(qtbot, server):
         w.step_world()
         qtbot.waitUntil(lambda: w.frames_shown == n + 1, timeout=15000)
         assert re.fullmatch(r"server round trip \d+ ms", w.rtt_status.text()), w.rtt_status.text()
+        qtbot.waitUntil(lambda: w.previews_shown >= 1, timeout=30000)  # action cards, played on the server
+        assert w.last_error is None
     finally:
         w.shutdown()
 
