@@ -1,18 +1,24 @@
 """Soak test of the world server under attack: 32 honest clients plus 50 hostile connections, on loopback.
 
-    python benchmarks/bench_soak.py --tiny --seconds 60          # a random 16x16 test model
-    python benchmarks/bench_soak.py --seconds 60                 # the bundled model
+    python benchmarks/bench_soak.py --tiny --seconds 60              # a random 16x16 test model, eager
+    python benchmarks/bench_soak.py --tiny --seconds 60 --compiled   # with the compiled graphs
+    python benchmarks/bench_soak.py --seconds 60                     # the bundled model
 
-It starts `genie-studio serve` in a subprocess, measures its idle RSS, then runs two phases of
-``--seconds`` each: the honest clients alone (baseline), then the honest clients together with 50
-hostile connections (10 of each kind below). It reports steps/s and p95 step latency of the honest
-clients in both phases, the server's peak RSS (sampled from /proc, Linux), and the sessions left on
-the server at the end (leaked: every honest client closes its sessions, and nothing else should stay).
+Three kinds of process, started by this script with the same priority as itself: `genie-studio serve`
+(the server under test), one *honest* process (the clients, each with one session, stepping random
+actions back to back) and one *hostile* process (the attack). It measures the server's idle RSS, then
+runs two phases of ``--seconds`` each with a fresh honest process: the honest clients alone
+(baseline), then the honest clients while the hostile process attacks (it starts 2 s earlier, so the
+honest clients connect under attack). It reports steps/s and p50/p95 step latency of the honest
+clients in both phases, the server's peak RSS (sampled from /proc, Linux, and its high-water mark),
+the CPU seconds each process used in each phase, and the sessions left on the server at the end
+(leaked: every honest client closes its sessions, and nothing else should stay).
 
 Hostile kinds: ``silent`` (upgrade, never say hello), ``big_frame`` (announce an 8 MiB frame before
 hello, never finish it), ``flood`` (bad messages, replies never read), ``leaver`` (open with a long
-replay, disconnect mid-replay), ``bad_auth`` (wrong bearer token, foreign web Origin). Targets
-(issue #15): no leaked session, peak RSS within 1.5x of idle, honest p95 at most 2x the baseline.
+replay, disconnect mid-replay), ``bad_auth`` (wrong bearer token, foreign web Origin). Each hostile
+connection reconnects as soon as it is refused or dropped. Targets (issue #15): no leaked session,
+peak RSS within 1.5x of idle, honest p95 at most 2x the baseline.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -43,6 +50,7 @@ from genie_studio.remote.protocol import dumps, pack  # noqa: E402
 
 GRACE = 5.0  # --resume-grace of the server under test
 KINDS = ("silent", "big_frame", "flood", "leaver", "bad_auth")
+LEAD = 2.0  # seconds the attack runs before the honest clients start
 
 
 def start_server(model: str, workdir: Path, extra: list[str]):
@@ -74,15 +82,31 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     return float("nan")
 
 
-async def sample_rss(pid: int, out: list, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        out.append(rss_mb(pid))
-        try:
-            await asyncio.wait_for(stop.wait(), 0.25)
-        except TimeoutError:
-            pass
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class Sampler:
+    """Samples a process's RSS every 0.25 s in a thread."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        while not self._stop.wait(0.25):
+            self.peak = max(self.peak, rss_mb(self.pid))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._t.join()
+        return max(self.peak, rss_mb(self.pid))
+
+
+# ---- the hostile process ---------------------------------------------------------------------------
 async def upgrade(port: int, headers: dict | None = None):
     """A raw WebSocket upgrade -> (status, reader, writer)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -142,27 +166,70 @@ async def hostile(kind: str, port: int, token: str, prompt: bytes, end: float, c
                 writer.close()
 
 
-async def phase(url, token, prompt, clients, seconds, pid, with_hostile: bool, per_kind: int, kinds=KINDS):
+async def attack(url, token, prompt, seconds, per_kind, kinds) -> dict:
+    """Attack until ``seconds`` have passed or stdin closes (the parent's signal to stop)."""
     port = int(url.rsplit(":", 1)[1])
-    rss, stop = [], asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(pid, rss, stop))
     counts = dict.fromkeys(KINDS, 0)
-    bad = []
-    if with_hostile:
-        end = time.monotonic() + seconds + 5
-        bad = [asyncio.create_task(hostile(k, port, token, prompt, end, counts))
-               for k in kinds for _ in range(per_kind)]
-        await asyncio.sleep(2.0)  # the attack is in full swing before the honest clients start
-    lat, lost, wall = await load(url, token, prompt, clients, seconds)
-    for t in bad:
+    end = time.monotonic() + seconds
+    tasks = [asyncio.create_task(hostile(k, port, token, prompt, end, counts)) for k in kinds for _ in range(per_kind)]
+    stdin_closed = asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await asyncio.wait([*tasks, stdin_closed], return_when=asyncio.FIRST_COMPLETED)
+    for t in tasks:
         t.cancel()
-    await asyncio.gather(*bad, return_exceptions=True)
-    stop.set()
-    await sampler
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return counts
+
+
+# ---- the honest process ----------------------------------------------------------------------------
+def honest_stats(lat, lost, wall) -> dict:
     ms = np.array(lat) * 1000 if lat else np.zeros(1)
     return {"steps_s": round(len(lat) / wall, 1), "p50_ms": round(float(np.percentile(ms, 50)), 1),
-            "p95_ms": round(float(np.percentile(ms, 95)), 1), "lost": len(lost), "lost_first": lost[:2],
-            "peak_rss_mb": round(max(rss), 1), "hostile_attempts": counts if with_hostile else None}
+            "p95_ms": round(float(np.percentile(ms, 95)), 1), "lost": len(lost), "lost_first": lost[:2]}
+
+
+def child(a) -> int:
+    prompt = prompt_png(tuple(a.resolution))
+    if a.role == "honest":
+        out = honest_stats(*asyncio.run(load(a.url, a.token, prompt, a.clients, a.seconds)))
+    else:
+        out = asyncio.run(attack(a.url, a.token, prompt, a.seconds, a.hostile_per_kind, a.kinds.split(",")))
+    print(json.dumps(out))
+    return 0
+
+
+def spawn(role: str, a, url: str, token: str, resolution, seconds: float) -> subprocess.Popen:
+    cmd = [sys.executable, __file__, "--role", role, "--url", url, "--token", token, "--seconds", str(seconds),
+           "--clients", str(a.clients), "--hostile-per-kind", str(a.hostile_per_kind), "--kinds", a.kinds,
+           "--resolution", *map(str, resolution)]
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def finish(p: subprocess.Popen) -> tuple[dict, float]:
+    """Wait for a child -> (its JSON result, its CPU seconds)."""
+    before = os.times()
+    out, _ = p.communicate(timeout=600)
+    after = os.times()
+    if p.returncode:
+        raise SystemExit(f"a benchmark process failed ({p.returncode})")
+    # children's times are only added once waited for: one child is waited for at a time
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return json.loads(out.strip().splitlines()[-1]), round(cpu, 1)
+
+
+def run_phase(a, proc, url, token, resolution, with_hostile: bool) -> dict:
+    sampler, cpu0, t0 = Sampler(proc.pid), cpu_s(proc.pid), time.monotonic()
+    bad = None
+    if with_hostile:
+        bad = spawn("hostile", a, url, token, resolution, a.seconds + LEAD + 30)
+        time.sleep(LEAD)  # the attack is in full swing before the honest clients start
+    honest = spawn("honest", a, url, token, resolution, a.seconds)
+    res, honest_cpu = finish(honest)
+    res["cpu_s"] = {"server": round(cpu_s(proc.pid) - cpu0, 1), "honest_process": honest_cpu}
+    if bad is not None:
+        res["hostile_attempts"], res["cpu_s"]["hostile_process"] = finish(bad)  # stdin closes: it stops
+    res["wall_s"] = round(time.monotonic() - t0, 1)
+    res["peak_rss_mb"] = round(sampler.stop(), 1)
+    return res
 
 
 def main(argv=None) -> int:
@@ -174,21 +241,34 @@ def main(argv=None) -> int:
     ap.add_argument("--tiny", action="store_true", help="serve a random 16x16 test model")
     ap.add_argument("--kinds", default=",".join(KINDS), help="hostile kinds to run (comma-separated)")
     ap.add_argument("--server-log", help="write the server's JSON log lines to this file")
+    ap.add_argument("--server-arg", action="append", default=[], help="an extra `serve` argument (repeatable)")
+    ap.add_argument("--compiled", action="store_true",
+                    help="let the server compile its graphs (serve's default) and wait for them before measuring; "
+                         "without it the server runs eagerly (--no-compile), as before graphs existed")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--role", choices=["honest", "hostile"], help=argparse.SUPPRESS)
+    ap.add_argument("--url", help=argparse.SUPPRESS)
+    ap.add_argument("--token", help=argparse.SUPPRESS)
+    ap.add_argument("--resolution", type=int, nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.role:
+        return child(a)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         model, resolution = bench_model(a.model, a.tiny, tmp)
         proc, url, token, logf = start_server(model, tmp, ["--device", "cpu", "--max-sessions", str(max(64, a.clients)),
-                                                     "--resume-grace", str(GRACE)])
+                                                           "--resume-grace", str(GRACE), *a.server_arg,
+                                                           *([] if a.compiled else ["--no-compile"])])
         stats = {}
         try:
-            prompt = prompt_png(resolution)
+            if a.compiled:  # graphs built (or loaded from the user cache) before anything is measured
+                deadline = time.monotonic() + 1800
+                while '"event":"compiled"' not in logf.read_text() and time.monotonic() < deadline:
+                    time.sleep(1.0)
             time.sleep(1.0)
             idle = rss_mb(proc.pid)
-            base = asyncio.run(phase(url, token, prompt, a.clients, a.seconds, proc.pid, False, 0))
-            soak = asyncio.run(phase(url, token, prompt, a.clients, a.seconds, proc.pid, True, a.hostile_per_kind,
-                                     a.kinds.split(",")))
+            base = run_phase(a, proc, url, token, resolution, False)
+            soak = run_phase(a, proc, url, token, resolution, True)
             time.sleep(GRACE + 2.0)  # sessions of dropped connections expire; what is left is leaked
             hwm = rss_mb(proc.pid, "VmHWM")
         finally:
@@ -200,11 +280,13 @@ def main(argv=None) -> int:
             for line in err.splitlines():
                 if '"event":"stopped"' in line:
                     stats = json.loads(line)
-    out = {"model": "tiny (random 16x16)" if a.tiny else Path(model).name, "clients": a.clients,
-           "hostile": a.hostile_per_kind * len(a.kinds.split(",")), "seconds": a.seconds, "idle_rss_mb": round(idle, 1),
+    out = {"model": "tiny (random 16x16)" if a.tiny else Path(model).name, "compiled": a.compiled, "clients": a.clients,
+           "hostile": a.hostile_per_kind * len(a.kinds.split(",")), "kinds": a.kinds, "seconds": a.seconds,
+           "load_avg_1min_at_end": round(os.getloadavg()[0], 2), "idle_rss_mb": round(idle, 1),
            "baseline": base, "soak": soak, "server_peak_rss_mb": round(hwm, 1),
-           "sessions_leaked": stats.get("sessions"), "server_counters": {k: stats.get(k) for k in
-                                                                           ("refused", "auth_failed", "errors")}}
+           "sessions_leaked": stats.get("sessions"),
+           "server_counters": {k: stats.get(k) for k in ("connections_total", "refused", "auth_failed", "errors",
+                                                         "closed_for_bad_messages", "expired")}}
     out["targets"] = {"no_leak": out["sessions_leaked"] == 0,
                       "rss_within_1_5x_idle": out["server_peak_rss_mb"] <= 1.5 * out["idle_rss_mb"],
                       "p95_within_2x_baseline": soak["p95_ms"] <= 2 * base["p95_ms"]}
