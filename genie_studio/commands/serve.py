@@ -30,6 +30,8 @@ def add_arguments(p):
     p.add_argument("--resume-grace", type=float, default=120.0,
                    help="seconds a dropped client's sessions wait for it to come back")
     p.add_argument("--batch-window-ms", type=float, default=2.0, help="how long to gather steps into a batch")
+    p.add_argument("--max-rewind", type=int, default=16,
+                   help="steps a session can rewind; each kept step costs the model's keys and values per frame")
     add_compile_arg(p)
 
 
@@ -71,7 +73,7 @@ def _serve(args, jsonlog) -> int:
                            f"this machine could use it (or keep the default --host 127.0.0.1)")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise CommandError("TLS needs both --tls-cert and --tls-key")
-    for opt, lo in (("max_sessions", 1), ("max_sessions_per_client", 1), ("max_message", 1024)):
+    for opt, lo in (("max_sessions", 1), ("max_sessions_per_client", 1), ("max_message", 1024), ("max_rewind", 1)):
         if getattr(args, opt) < lo:
             raise CommandError(f"--{opt.replace('_', '-')} must be at least {lo}")
     try:
@@ -90,7 +92,7 @@ def _serve(args, jsonlog) -> int:
                        max_message=args.max_message, max_prompt=min(4 * 1024 * 1024, args.max_message - 1024),
                        step_rate=args.step_rate, step_burst=max(1, int(args.step_rate * 2)),
                        idle_timeout=args.idle_timeout, resume_grace=args.resume_grace,
-                       batch_window_ms=args.batch_window_ms)
+                       batch_window_ms=args.batch_window_ms, max_rewind=args.max_rewind)
 
     async def main():
         server = WorldServer(engine, cfg)

@@ -29,6 +29,8 @@ def test_refusals(capsys, tmp_path):
     assert "at least 16 characters" in capsys.readouterr().err
     assert main(["serve", "--tls-cert", "c.pem", "--token-file", str(tmp_path / "t")]) == 1
     assert "TLS needs both" in capsys.readouterr().err
+    assert main(["serve", "--max-rewind", "0"]) == 1
+    assert "--max-rewind must be at least 1" in capsys.readouterr().err
 
 
 def test_serve_command_end_to_end(tmp_path, model_dir):
