@@ -228,6 +228,23 @@ def _load(path: Path, batch: int, kind: str, wm: WorldModel, slots: int) -> Grap
     return Graph(runner, batch, shape, compiled=True)
 
 
+SLOWER = 1.5  # a compiled graph this many times slower than eager is not used
+
+
+def _pays(graph: Graph, eager: Graph, inputs: tuple, reps: int = 3) -> bool:
+    """Whether ``graph`` is not much slower than ``eager`` on ``inputs`` (medians of a few calls)."""
+    def median_s(fn):
+        with torch.no_grad():
+            fn(*inputs)
+            times = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                fn(*inputs)
+                times.append(time.perf_counter() - t)
+        return sorted(times)[len(times) // 2]
+    return median_s(graph) <= SLOWER * median_s(eager)
+
+
 def graphs_for(wm: WorldModel) -> list[str]:
     """The kinds of graph a model's sessions use ("decode" only for a frame-wise tokenizer)."""
     kinds = ["step"] if wm.dynamics is not None else []
@@ -247,12 +264,14 @@ def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iter
             context: int | None = None, progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Load the compiled graphs for ``batches`` (rounded up to :data:`BUCKETS`), compiling what the
     cache lacks; ``progress(text, done, total)`` hears about each graph. Returns what happened:
-    ``{"loaded": n, "compiled": n, "seconds": s, "error": str | None}``. Never raises for a compile
-    failure: the session keeps running eagerly."""
+    ``{"loaded": n, "compiled": n, "slower": n, "seconds": s, "error": str | None}``. A graph that runs
+    more than ``SLOWER`` times slower than the eager modules (a compiler's bad day on some machine) is
+    left out and counted in ``slower``. Never raises for a compile failure: the session keeps running
+    eagerly."""
     device = torch.device(device)
     t0 = time.perf_counter()
     todo = [(k, bucket(b)) for b in sorted({bucket(b) for b in batches}) for k in graphs_for(wm)]
-    report = {"loaded": 0, "compiled": 0, "seconds": 0.0, "error": None}
+    report = {"loaded": 0, "compiled": 0, "slower": 0, "seconds": 0.0, "error": None}
     for i, (kind, b) in enumerate(todo):
         slots = _slots(wm, kind, context)
         key = ("compiled", kind, str(device), precision, slots, b)
@@ -275,7 +294,13 @@ def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iter
                     _build(wm, kind, device, precision, b, slots, path)
                     graph = _load(path, b, kind, wm, slots)
                     report["compiled"] += 1
-            _runtime(wm)[key] = graph
+                if _pays(graph, _eager(wm, kind, device, precision, slots),
+                         _example_inputs(wm, kind, device, precision, b, slots)):
+                    _runtime(wm)[key] = graph
+                else:
+                    log.warning("the compiled %s graph for batch %d is slower than the eager modules on this "
+                                "machine: playing without it", kind, b)
+                    report["slower"] += 1
         except Exception as e:  # no C++ compiler, an unsupported op or device: stay eager
             log.warning("compiling the %s graph failed, playing without it: %s", kind, e)
             report["error"] = f"{type(e).__name__}: {e}"

@@ -62,6 +62,11 @@ def test_a_damaged_package_is_rebuilt_and_compile_can_be_turned_off(monkeypatch)
     fresh = tiny_world(seed=2)
     report = compiled.prepare(fresh, "cpu", "fp32", batches=[1])
     assert report["error"] is None and report["compiled"] == 1 and report["loaded"] == 1
+    monkeypatch.setattr(compiled, "SLOWER", 0.0)  # as if every compiled graph lost to eager here
+    slow = tiny_world(seed=2)
+    report = compiled.prepare(slow, "cpu", "fp32", batches=[1])
+    assert report["slower"] == 2 and report["error"] is None
+    assert not compiled.frame_step(slow, "cpu", "fp32", 1, 4)[0].compiled  # eager, not the slower graph
     monkeypatch.setenv("GENIE_STUDIO_COMPILE", "0")
     assert not compiled.enabled(True)
     monkeypatch.delenv("GENIE_STUDIO_COMPILE")
