@@ -9,7 +9,8 @@ and a batch is padded up to one of a few sizes (:data:`BUCKETS`).
 ``aoti_compile_and_package``) into ``<user cache>/compiled/torch-<version>/<cpu>/``, one ``.pt2``
 package per graph, named by a hash of the model's weights, of the code that defines the graph, the
 batch size, the precision and the device. The first run pays for compiling (about 30 s per graph
-on a 2-core CPU, with a progress bar); later runs load a package in milliseconds. Packages are
+on a 2-core CPU, with a progress bar); later runs load a package in milliseconds and keep it only
+if it is not much slower than the eager modules on this machine (:data:`SLOWER`). Packages are
 written atomically; one that fails to load is deleted and rebuilt. Without a package the eager
 modules run the same math, so compiling is never required: it is off with ``compile: false`` in
 the settings, ``--no-compile`` or ``GENIE_STUDIO_COMPILE=0``, and if it fails the error is logged
