@@ -98,13 +98,9 @@ class Graph:
         return self.fn(*args)
 
 
-def _runtime(wm: WorldModel) -> dict:
-    return wm.runtime
-
-
 def _eager(wm: WorldModel, kind: str, device: torch.device, precision: str, slots: int = 0) -> Graph:
     key = ("eager", kind, str(device), precision, slots)
-    rt = _runtime(wm)
+    rt = wm.runtime
     if key not in rt:
         if kind == "step":
             fs = FrameStep(wm.dynamics, slots).to(device)
@@ -117,7 +113,7 @@ def _eager(wm: WorldModel, kind: str, device: torch.device, precision: str, slot
 def _compiled(wm: WorldModel, kind: str, device: torch.device, precision: str, batch: int,
               slots: int = 0) -> Graph | None:
     """The smallest compiled graph that takes ``batch`` rows, if one is loaded."""
-    rt = _runtime(wm)
+    rt = wm.runtime
     for b in BUCKETS:
         if b >= batch:
             g = rt.get(("compiled", kind, str(device), precision, slots, b))
@@ -180,7 +176,7 @@ def _slots(wm: WorldModel, kind: str, context: int | None) -> int:
 def package_path(wm: WorldModel, kind: str, device, precision: str, batch: int, context: int | None = None) -> Path:
     device = torch.device(device)
     module = wm.dynamics if kind == "step" else wm.tokenizer
-    rt = _runtime(wm)
+    rt = wm.runtime
     if ("hash", kind) not in rt:
         rt[("hash", kind)] = hashlib.sha256((_weights_hash(module) + _code_hash()).encode()).hexdigest()[:20]
     ctx = f"-w{_slots(wm, kind, context)}" if kind == "step" else ""
@@ -276,7 +272,7 @@ def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iter
     for i, (kind, b) in enumerate(todo):
         slots = _slots(wm, kind, context)
         key = ("compiled", kind, str(device), precision, slots, b)
-        if key in _runtime(wm):
+        if key in wm.runtime:
             report["loaded"] += 1
             continue
         path = package_path(wm, kind, device, precision, b, context)
@@ -297,7 +293,7 @@ def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iter
                     report["compiled"] += 1
                 if _pays(graph, _eager(wm, kind, device, precision, slots),
                          _example_inputs(wm, kind, device, precision, b, slots)):
-                    _runtime(wm)[key] = graph
+                    wm.runtime[key] = graph
                 else:
                     log.warning("the compiled %s graph for batch %d is slower than the eager modules on this "
                                 "machine: playing without it", kind, b)

@@ -5,11 +5,11 @@ import shutil
 import pytest
 import torch
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from genie_studio.autoplay.policy import Policy, PolicyConfig, save_policy
 from genie_studio.config import load_settings
 from genie_studio.world.bundle import load_model
+from tests.editor.windows import open_window
 from tests.tiny_models import LABELS
 
 torch.set_num_threads(1)
@@ -26,20 +26,13 @@ class _Fixed(Policy):
 
 @pytest.fixture
 def win(qtbot, tmp_path, model_dir):
-    from genie_studio.editor.main_window import MainWindow
 
     d = tmp_path / "model"
     shutil.copytree(model_dir, d)
     wm = load_model(d)
     save_policy(d / "policies" / "mine", Policy(PolicyConfig(num_actions=4, image_size=(16, 16))),
                 action_space="latent", labels=wm.action_labels, model=wm)
-    w = MainWindow(settings=load_settings(), model=str(d))
-    qtbot.addWidget(w)
-    w._ask = lambda *a: QMessageBox.StandardButton.Discard
-    w.show()
-    qtbot.waitUntil(lambda: w.model_info is not None or w.last_error is not None, timeout=15000)
-    assert w.model_info is not None, w.last_error
-    qtbot.waitUntil(lambda: w.previews_shown >= 1, timeout=15000)
+    w = open_window(qtbot, str(d))
     yield w
     w.shutdown()
 

@@ -8,11 +8,10 @@ import time
 
 import pytest
 import torch
-from PySide6.QtWidgets import QMessageBox
 
-from genie_studio.config import load_settings
 from genie_studio.editor import worker as worker_mod
-from genie_studio.editor.main_window import PREVIEW_FRAMES, MainWindow
+from genie_studio.editor.main_window import PREVIEW_FRAMES
+from tests.editor.windows import open_window
 from tests.tiny_models import LABELS
 
 torch.set_num_threads(1)
@@ -21,13 +20,7 @@ SLICE_S = 0.25  # the sleep added to every preview slice: a whole preview takes 
 
 @pytest.fixture
 def win(qtbot, model_dir):
-    w = MainWindow(settings=load_settings(), model=str(model_dir))
-    qtbot.addWidget(w)
-    w._ask = lambda *a: QMessageBox.StandardButton.Discard
-    w.show()
-    qtbot.waitUntil(lambda: w.model_info is not None or w.last_error is not None, timeout=15000)
-    assert w.model_info is not None, w.last_error
-    qtbot.waitUntil(lambda: w.previews_shown >= 1, timeout=15000)
+    w = open_window(qtbot, str(model_dir))
     yield w
     t = time.perf_counter()
     w.shutdown()

@@ -5,13 +5,12 @@ import re
 
 import pytest
 import torch
-from PySide6.QtWidgets import QMessageBox
 
 from genie_studio.config import load_settings
-from genie_studio.editor.main_window import MainWindow
 from genie_studio.remote.engine import Engine
 from genie_studio.remote.limits import ServerConfig
 from genie_studio.remote.thread import ServerThread
+from tests.editor.windows import open_window
 
 torch.set_num_threads(1)
 
@@ -24,14 +23,7 @@ def server(model_dir):
 
 
 def _open(qtbot, settings, model):
-    w = MainWindow(settings=settings, model=model)
-    qtbot.addWidget(w)
-    w._ask = lambda *a: QMessageBox.StandardButton.Discard
-    w.show()
-    qtbot.waitUntil(lambda: w.model_info is not None or w.last_error is not None, timeout=15000)
-    assert w.model_info is not None, w.last_error
-    qtbot.waitUntil(lambda: w.frames_shown >= 1, timeout=15000)  # the prompt frame (previews may still run)
-    return w
+    return open_window(qtbot, model, settings, wait_previews=False)  # previews may still run
 
 
 def test_remote_play_shows_the_server_round_trip(qtbot, server):
