@@ -64,3 +64,18 @@ def read_versioned_json(f: Path, fmt: str, version: int, what: str, error: type[
     if doc.get("version") != version:
         raise error(f"{f}: {what} format version {doc.get('version')!r}; this app reads version {version}")
     return doc
+
+
+def os_error_text(e: BaseException, with_name: bool = True) -> str:
+    """An OS or decoder error as a sentence: ``x.mp4: invalid data found when processing input``.
+
+    ``str(OSError)`` leads with ``[Errno N]``, and decoders (PyAV, FFmpeg) report their own large codes
+    that way (``[Errno 1094995529] Invalid data ...``); the number means nothing to a reader.
+    """
+    reason = getattr(e, "strerror", None) or str(e).strip() or type(e).__name__
+    if reason.startswith("[Errno"):
+        reason = reason.split("]", 1)[-1].strip()
+    if reason[1:2].islower():  # "Invalid data" -> "invalid data", but "PNG ..." stays
+        reason = reason[:1].lower() + reason[1:]
+    name = getattr(e, "filename", None) if with_name else None
+    return f"{name}: {reason}" if name and str(name) not in reason else reason

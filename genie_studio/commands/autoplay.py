@@ -14,11 +14,11 @@ def add_arguments(p):
     t.add_argument("--out", help="policy folder (default: <model>/policies/<name>)")
     t.add_argument("--name", default="autoplay", help="policy name when --out is not given")
     t.add_argument("--steps", type=int, default=1500, help="training steps")
-    t.add_argument("--batch", type=int, default=64)
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--batch", type=int, default=64, help="transitions per training batch")
+    t.add_argument("--lr", type=float, default=1e-3, help="learning rate")
+    t.add_argument("--seed", type=int, default=0, help="random seed of the policy's weights and batches")
     t.add_argument("--max-episodes", type=int, default=None, help="at most this many episodes per dataset")
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--json", action="store_true", help="print the training summary as JSON")
     e = sub.add_parser("eval", help="the paper's experiment on the procedural platformer",
                        description="Latent-action policy vs behaviour cloning on true actions, random and the "
                                    "expert, played in the real platformer on held-out levels.")
@@ -27,11 +27,11 @@ def add_arguments(p):
     e.add_argument("--levels", type=int, default=20, help="held-out levels to play")
     e.add_argument("--k", default="0,10,50,200", help="labelled transitions for the latent->real mapping")
     e.add_argument("--steps", type=int, default=1500, help="policy training steps")
-    e.add_argument("--batch", type=int, default=64)
+    e.add_argument("--batch", type=int, default=64, help="transitions per training batch")
     e.add_argument("--temperature", type=float, default=1.0, help="policy sampling temperature (0: argmax)")
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--seed", type=int, default=0, help="random seed of the levels and policies")
     e.add_argument("--out", help="write the full results (JSON) here")
-    e.add_argument("--json", action="store_true")
+    e.add_argument("--json", action="store_true", help="print the results as JSON")
 
 
 def _train(args):

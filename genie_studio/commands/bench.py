@@ -10,11 +10,11 @@ def add_arguments(p):
     p.add_argument("--quick", action="store_true", help="a shorter run (smoke test)")
     p.add_argument("--cold", action="store_true",
                    help="compile into an empty temporary cache folder: measures a first run's start")
-    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
                    help="auto: bf16 on CUDA and on CPUs with bf16 instructions, else fp32")
     add_compile_arg(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args):

@@ -8,27 +8,30 @@ import sys
 def add_arguments(p):
     sub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     g = sub.add_parser("generate", help="render episodes of the procedural platformer")
-    g.add_argument("--out", required=True)
-    g.add_argument("--episodes", type=int, required=True)
+    g.add_argument("--out", required=True, help="dataset folder to write")
+    g.add_argument("--episodes", type=int, required=True, help="episodes (levels) to play and render")
     g.add_argument("--style", default="sketch", help="comma-separated styles: sketch, pixel, chalk")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--workers", type=int, default=1)
+    g.add_argument("--seed", type=int, default=0, help="seed of the levels and the agent's play")
+    g.add_argument("--workers", type=int, default=1, help="processes rendering episodes in parallel")
     g.add_argument("--resolution", default="64", help="H (square) or HxW, e.g. 64, 128, 64x112")
     g.add_argument("--episode-len", type=int, default=64, help="frames per episode")
     g.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
+    g.add_argument("--json", action="store_true", help="print the new dataset's summary as JSON")
     i = sub.add_parser("import", help="import gameplay footage: videos, image sequences, folders of them",
                        description="Import footage into a clip dataset. A folder is walked: every video in it "
                                    "(mp4, webm, mkv, mov, gif) and every folder of images (an image sequence) "
                                    "becomes one episode; other files are listed as skipped. Exit status 3 when "
                                    "a video or sequence could not be read.")
-    i.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
-    i.add_argument("--out", required=True)
-    i.add_argument("--resolution", default="64", help="H (square) or HxW")
-    i.add_argument("--fps", type=float, default=15.0)
-    i.add_argument("--overwrite", action="store_true")
+    i.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR", help="videos, image-sequence folders, "
+                   "or folders of them")
+    i.add_argument("--out", required=True, help="dataset folder to write (made only if a source imports)")
+    i.add_argument("--resolution", default="64", help="frame size: H (square) or HxW")
+    i.add_argument("--fps", type=float, default=15.0, help="frames per second kept from each video")
+    i.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
+    i.add_argument("--json", action="store_true", help="print what was imported and skipped as JSON")
     n = sub.add_parser("info", help="summarise a dataset")
-    n.add_argument("dir")
-    n.add_argument("--json", action="store_true")
+    n.add_argument("dir", help="dataset folder")
+    n.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def _resolution(text: str) -> tuple[int, int]:
@@ -90,14 +93,17 @@ def run(args) -> int:
                 _resolution(args.resolution),
                 args.episode_len,
                 max(1, args.workers),
-                progress=True,
+                progress=not args.json,
                 overwrite=args.overwrite,
             )
         except (ValueError, FileExistsError) as e:
             raise CommandError(
                 str(e) + (" (use --overwrite)" if isinstance(e, FileExistsError) else "")
             ) from None
-        print(out)
+        if args.json:
+            print_json(info(out))
+        else:
+            print(out)
         return 0
     if cmd == "import":
         from genie_studio.data.video_import import import_videos
@@ -108,16 +114,21 @@ def run(args) -> int:
                 args.out,
                 _resolution(args.resolution),
                 args.fps,
-                progress=True,
+                progress=not args.json,
                 overwrite=args.overwrite,
             )
         except (ValueError, FileExistsError) as e:
             raise CommandError(str(e)) from None
-        for path, reason in rep.skipped:
-            print(f"skipped {path}: {reason}", file=sys.stderr)
         failed = [s for s in rep.skipped if s[1].startswith("cannot read")]
-        print(f"imported {len(rep.imported)} videos and image sequences ({rep.frames} frames) into {rep.path}; "
-              f"skipped {len(rep.skipped)} files ({len(failed)} unreadable)")
+        if args.json:
+            print_json({"path": rep.path and str(rep.path), "imported": rep.imported, "frames": rep.frames,
+                        "skipped": [{"path": p, "reason": r} for p, r in rep.skipped]})
+        else:
+            for path, reason in rep.skipped:
+                print(f"skipped {path}: {reason}", file=sys.stderr)
+            where = f"into {rep.path}" if rep.path else f"(nothing written: {args.out} was not created)"
+            print(f"imported {len(rep.imported)} videos and image sequences ({rep.frames} frames) {where}; "
+                  f"skipped {len(rep.skipped)} files ({len(failed)} unreadable)")
         return 3 if failed or not rep.imported else 0
     if cmd == "info":
         try:

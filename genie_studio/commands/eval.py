@@ -12,8 +12,8 @@ def add_arguments(p):
     p.add_argument("--no-framing", action="store_true",
                    help="fit drawings by height only, without framing the player as the training camera")
     p.add_argument("--no-fidelity", action="store_true", help="skip the held-out drawing suite")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the sampled frames and clips")
     p.add_argument("--quick", action="store_true", help="fewer samples (a smoke test)")
 
 

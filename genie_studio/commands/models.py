@@ -4,7 +4,7 @@ from genie_studio.commands._common import print_json
 
 
 def add_arguments(p):
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args):

@@ -1,6 +1,6 @@
 """Play a world from a prompt image: headless to a GIF/MP4/PNG folder, or live in a window."""
 
-from genie_studio.commands._common import add_compile_arg, add_model_arg
+from genie_studio.commands._common import add_compile_arg, add_json_arg, add_model_arg
 
 
 def add_arguments(p):
@@ -8,20 +8,23 @@ def add_arguments(p):
                    "(e.g. sketch_01_256x256)")
     add_model_arg(p)
     p.add_argument("--actions", default="right*16", help="action SPEC, e.g. right*8,jump,noop*2")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=None, help="MaskGIT steps per frame")
-    p.add_argument("--temperature", type=float, default=None)
-    p.add_argument("--out", help="output: DIR (PNG frames), X.gif or X.mp4")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed plays the same world")
+    p.add_argument("--steps", type=int, default=None, help="MaskGIT steps per frame (default: settings)")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="sampling temperature, 0 is the most likely frame (default: settings)")
+    p.add_argument("--out", help="output: DIR (PNG frames) or a file whose extension names the format "
+                   "(.gif, .mp4, .webm, .png for APNG, .json sprite sheet...; see `export --format list`)")
     p.add_argument("--window", action="store_true", help="play live in a window")
-    p.add_argument("--fps", type=int, default=30, help="target frames/s of --window")
+    p.add_argument("--fps", type=int, default=30, help="target frames/s of --window, and the saved clip's rate")
     p.add_argument("--scale", type=int, default=1, help="integer nearest-neighbour upscale of saved frames")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--server", metavar="URL", help="play on a remote `genie-studio serve` (ws:// or wss://)")
     p.add_argument("--token-file", metavar="F", help="the server's token file (with --server)")
     p.add_argument("--autoplay", metavar="POLICY", help="let a policy play (genie-studio autoplay train); "
                    "--actions is then ignored")
     p.add_argument("--length", type=int, default=32, help="frames to play with --autoplay")
     add_compile_arg(p)
+    add_json_arg(p, "print the prompt, the actions played and the files written as JSON")
 
 
 def make_session(args):
@@ -34,7 +37,9 @@ def make_session(args):
     try:
         return open_session(SessionSettings(model=args.model, device=args.device, seed=args.seed,
                                             server_url=args.server, token_file=args.token_file,
-                                            compile=not args.no_compile, on_compile=StageBar("first run"), **knobs))
+                                            compile=not args.no_compile,
+                                            on_compile=StageBar("first run", not getattr(args, "json", False)),
+                                            **knobs))
     except SessionError as e:
         if e.part == "server" and args.server:
             raise CommandError(f"--server {args.server}: {e}") from None
@@ -44,15 +49,14 @@ def make_session(args):
 def run(args):
     from pathlib import Path
 
-    from genie_studio.commands._common import CommandError
+    from genie_studio.commands._common import CommandError, exporter_for_output, print_json, resolve_prompt
     from genie_studio.session.actions import ActionError, parse_spec
     from genie_studio.session.prompt import PromptError
 
     if not args.window and not args.out:
         raise CommandError("say where the frames go: --out DIR|X.gif|X.mp4, or --window to play live")
-    from genie_studio.resources import prompt_path
-
-    args.prompt = prompt_path(args.prompt)
+    args.prompt = resolve_prompt(args.prompt)
+    exporter = None if args.window else exporter_for_output(args.out)  # before the model loads
     session = make_session(args)
     try:
         first = session.reset(args.prompt)
@@ -64,7 +68,7 @@ def run(args):
         frames = _autoplay(args, session, first) if args.autoplay else [first]
         from genie_studio.progress import progress_bar
 
-        with progress_bar(len(actions), "play", unit="frame") as bar:
+        with progress_bar(len(actions), "play", unit="frame", enabled=not args.json) as bar:
             for a in actions:
                 frames.append(session.step(a))
                 bar.update(1)
@@ -73,15 +77,16 @@ def run(args):
     finally:
         session.close()
     from genie_studio.export.base import ExportError, ExportOptions
-    from genie_studio.export.registry import default_registry
 
     out = Path(args.out)
-    reg = default_registry()
     try:
-        exporter = reg.get("png") if not out.suffix else reg.for_path(out)
         written = exporter.export(frames, out, ExportOptions(fps=args.fps, scale=args.scale, overwrite=True))
     except ExportError as e:
         raise CommandError(str(e)) from None
+    if args.json:
+        print_json({"prompt": args.prompt, "actions": args.actions, "steps": len(frames) - 1,
+                    "format": exporter.name, "files": [str(p) for p in written]})
+        return 0
     print(f"played {len(frames) - 1} steps ({args.actions}) from {args.prompt} -> {written[0] if written else out}")
     return 0
 
@@ -101,7 +106,7 @@ def _autoplay(args, session, first):
     except PolicyError as e:
         raise CommandError(str(e)) from None
     frames = [first]
-    with progress_bar(args.length, "autoplay", unit="frame") as bar:
+    with progress_bar(args.length, "autoplay", unit="frame", enabled=not args.json) as bar:
         for _ in range(max(0, args.length)):
             frames.append(session.step(driver.act(session)))
             bar.update(1)

@@ -15,7 +15,7 @@ def add_arguments(p):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     p.add_argument("--port", type=int, default=8765, help="port (0: any free port; the log says which)")
     p.add_argument("--token-file", help="file holding the access token (created if missing)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
                    help="auto: bf16 on CUDA, fp32 on CPU")
     p.add_argument("--model", "-m", action="append", default=None,
@@ -23,7 +23,7 @@ def add_arguments(p):
     p.add_argument("--tls-cert", help="TLS certificate (PEM) for wss://")
     p.add_argument("--tls-key", help="TLS private key (PEM)")
     p.add_argument("--max-sessions", type=int, default=64, help="sessions on the whole server")
-    p.add_argument("--max-sessions-per-client", type=int, default=8)
+    p.add_argument("--max-sessions-per-client", type=int, default=8, help="sessions one client may hold")
     p.add_argument("--max-message", type=int, default=8 * 1024 * 1024, help="bytes per message")
     p.add_argument("--step-rate", type=float, default=120.0, help="steps per second per client")
     p.add_argument("--idle-timeout", type=float, default=300.0, help="seconds before an idle client is closed")

@@ -14,17 +14,19 @@ from genie_studio.commands._common import CommandError
 
 
 def add_arguments(p):
-    p.add_argument("component", choices=["tokenizer", "lam", "dynamics", "all"])
+    p.add_argument("component", choices=["tokenizer", "lam", "dynamics", "all"],
+                   help="what to train: one component, or all three in order")
     p.add_argument("--data", required=True, action="append", help="dataset folder (repeatable)")
-    p.add_argument("--out", required=True, help="model folder")
+    p.add_argument("--out", required=True, help="model folder (created; checkpoints go to OUT/.train/)")
     p.add_argument("--preset", default="tiny", help="tiny (CPU), small or base (GPU)")
     p.add_argument("--max-steps", type=int, default=None, help="train this many steps instead of the preset's")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where to train")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights and the batches")
     p.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                    help="override a preset value, e.g. --set steps=500 --set arch.dim=96")
-    p.add_argument("--name", help="model name recorded in config.json")
+    p.add_argument("--name", help="model name recorded in config.json (default: the folder's name)")
+    p.add_argument("--json", action="store_true", help="print each component's training summary as JSON")
 
 
 def _overrides(items: list[str]) -> dict:
@@ -54,14 +56,18 @@ def run(args) -> int:
     components = COMPONENT_ORDER if args.component == "all" else (args.component,)
     over = _overrides(args.set)
     out = Path(args.out)
+    say = (lambda *_: None) if args.json else print
+    report: dict = {"model": str(out), "components": {}}
     try:
         for c in components:
             if args.component == "all" and args.resume and _finished(out, c):
-                print(f"{c}: already trained, skipping")
+                say(f"{c}: already trained, skipping")
+                report["components"][c] = {"skipped": "already trained"}
                 continue
             summary = train_component(c, args.data, out, preset=args.preset, max_steps=args.max_steps,
                                       resume=args.resume, device=args.device, seed=args.seed, overrides=over)
-            print(f"{c}: {summary['steps']} steps in {summary['wall_time_s']:.0f}s -> {out / (c + '.safetensors')}")
+            report["components"][c] = summary
+            say(f"{c}: {summary['steps']} steps in {summary['wall_time_s']:.0f}s -> {out / (c + '.safetensors')}")
         if args.name:
             update_meta(out, name=args.name)
         if args.component == "all" or (args.component == "dynamics" and (out / "lam.safetensors").exists()):
@@ -70,9 +76,14 @@ def run(args) -> int:
 
             labels = label_actions(load_model(out))
             update_meta(out, actions=labels)
-            print("latent actions: " + ", ".join(f"{i}={l}" for i, l in enumerate(labels["labels"])))
+            report["actions"] = labels["labels"]
+            say("latent actions: " + ", ".join(f"{i}={l}" for i, l in enumerate(labels["labels"])))
     except (OSError, BundleError, CheckpointError, KeyError, ValueError) as e:
         raise CommandError(str(e)) from None
+    if args.json:
+        from genie_studio.commands._common import print_json
+
+        print_json(report)
     return 0
 
 

@@ -112,10 +112,19 @@ def find_footage(inputs) -> tuple[list[Path], list[tuple[str, str]]]:
 
 def import_videos(inputs, out, resolution=(64, 64), fps: float = FPS, progress: bool = True,
                   overwrite: bool = False) -> ImportReport:
+    """Import every source the inputs name into a dataset at ``out``. The dataset folder is made only
+    once a source has decoded: when none does, nothing is written (``report.path`` is None) and an
+    existing dataset there is left as it was."""
+    from genie_studio.fsutil import os_error_text
+
     h, w = resolve_resolution(resolution)
+    if not fps > 0:
+        raise ValueError(f"the frame rate must be above 0, not {fps}")
+    if (Path(out) / "manifest.json").exists() and not overwrite:
+        raise FileExistsError(f"{out} already holds a dataset (manifest.json exists); use --overwrite")
     report = ImportReport()
     sources, report.skipped = find_footage(inputs)
-    writer = DatasetWriter(out, (h, w), labels=False, overwrite=overwrite)
+    writer = None
     from genie_studio.progress import progress_bar
 
     with progress_bar(len(sources), "import", enabled=progress, unit="file") as bar:
@@ -128,13 +137,15 @@ def import_videos(inputs, out, resolution=(64, 64), fps: float = FPS, progress: 
                 if len(frames) < 2:
                     raise ValueError(f"only {len(frames)} frame(s) decoded")
             except Exception as e:  # noqa: BLE001 - any decoder failure means: skip this input
-                msg = str(e).strip() or type(e).__name__
-                report.skipped.append((str(p), f"cannot read: {msg}"))
+                report.skipped.append((str(p), f"cannot read: {os_error_text(e, with_name=False)}"))
             else:
+                if writer is None:
+                    writer = DatasetWriter(out, (h, w), labels=False, overwrite=overwrite)
                 writer.add(np.stack(frames))
                 report.imported.append(str(p))
                 report.frames += len(frames)
             bar.update()
-    report.path = writer.close(source="imported", styles=["imported"], fps=fps,
-                               inputs=report.imported, skipped=[list(s) for s in report.skipped])
+    if writer is not None:
+        report.path = writer.close(source="imported", styles=["imported"], fps=fps,
+                                   inputs=report.imported, skipped=[list(s) for s in report.skipped])
     return report
