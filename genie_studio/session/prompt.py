@@ -30,12 +30,14 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from genie_studio.data.palette import PALETTE, mask
 from genie_studio.data.probe import PLAYER_TOLERANCE
+from genie_studio.session import image_decode
 
 MAX_PIXELS = 64_000_000
+MAX_SIDE = 65_535  # pixels per side (a wider row alone would not fit the decoding budget)
 PAPER = PALETTE["background"]
 
 
@@ -44,6 +46,9 @@ class PromptError(ValueError):
 
 
 def open_image(src) -> Image.Image:
+    """Any image source -> a decoded Pillow image. Files and bytes over ``image_decode.WORK_PIXELS`` come
+    back reduced while decoded (memory bounded by the output: ``session/image_decode.py``); only
+    regular files are opened (a FIFO or a device is refused, never read)."""
     if isinstance(src, Image.Image):
         return src
     if isinstance(src, np.ndarray):
@@ -55,22 +60,10 @@ def open_image(src) -> Image.Image:
         name = os.fspath(src)
         if not Path(name).exists():
             raise PromptError(f"{name}: no such file")
+        if not Path(name).is_file():
+            raise PromptError(f"{name}: not a regular file (a folder, a device or a pipe); choose an image file")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        img = Image.open(src)
-        if img.width * img.height > MAX_PIXELS:
-            raise PromptError(f"{name}: {img.width}x{img.height} is too large (limit {MAX_PIXELS // 10**6} "
-                              "megapixels); scale it down first")
-        img.load()
-    except PromptError:
-        raise
-    except Image.DecompressionBombError as e:
-        raise PromptError(f"{name}: the image is too large ({e}); scale it down first") from None
-    except UnidentifiedImageError as e:
-        raise PromptError(f"{name}: not a readable image ({e}); use PNG, JPEG, WebP, BMP or GIF") from None
-    except (OSError, ValueError, SyntaxError) as e:
-        raise PromptError(f"{name}: the image is damaged or truncated ({e})") from None
-    return img
+    return image_decode.decode(src, name, PromptError, MAX_PIXELS, MAX_SIDE)
 
 
 def _from_array(a: np.ndarray) -> Image.Image:
