@@ -12,7 +12,8 @@ def add_arguments(p):
     p.add_argument("recording", nargs="?", help="recording folder")
     p.add_argument("--format", "-f", default=None, help="exporter name (see --format list; default: from --out)")
     p.add_argument("--out", default=None, help="output file (or folder for png)")
-    p.add_argument("--scale", type=int, default=1, help="integer nearest-neighbour upscale")
+    p.add_argument("--scale", default="auto", help="whole-number nearest-neighbour upscale (1: the frames' own "
+                   "size), or auto: the smallest that makes the long side at least 512 px (64 px -> 8x)")
     p.add_argument("--fps", type=float, default=None, help="frame rate (default: the recording's own timing)")
     p.add_argument("--frames", default=None, help="A:B frame range (B excluded; A: and :B work)")
     p.add_argument("--name", default="default", help="animation name (Godot, Aseprite frameTags)")
@@ -24,21 +25,10 @@ def add_arguments(p):
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _value(v: str):
-    low = v.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for t in (int, float):
-        try:
-            return t(v)
-        except ValueError:
-            pass
-    return v
-
-
 def run(args) -> int:
     from genie_studio.commands._common import CommandError
     from genie_studio.export import ExportError, ExportOptions, default_registry, parse_range
+    from genie_studio.export.base import parse_option_value
     from genie_studio.progress import progress_bar
     from genie_studio.recording import Recording, RecordingError
 
@@ -66,7 +56,7 @@ def run(args) -> int:
         k, eq, v = item.partition("=")
         if not eq or not k.strip():
             raise CommandError(f"bad --option {item!r}: use KEY=VALUE")
-        extra[k.strip()] = _value(v.strip())
+        extra[k.strip()] = parse_option_value(v.strip())
     try:
         rec = Recording(args.recording)
         exporter = registry.get(args.format) if args.format else registry.for_path(args.out)

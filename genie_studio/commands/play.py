@@ -16,7 +16,8 @@ def add_arguments(p):
                    "(.gif, .mp4, .webm, .png for APNG, .json sprite sheet...; see `export --format list`)")
     p.add_argument("--window", action="store_true", help="play live in a window")
     p.add_argument("--fps", type=int, default=30, help="target frames/s of --window, and the saved clip's rate")
-    p.add_argument("--scale", type=int, default=1, help="integer nearest-neighbour upscale of saved frames")
+    p.add_argument("--scale", default="auto", help="whole-number nearest-neighbour upscale of saved frames, or auto: "
+                   "the smallest that makes the long side at least 512 px")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--server", metavar="URL", help="play on a remote `genie-studio serve` (ws:// or wss://)")
     p.add_argument("--token-file", metavar="F", help="the server's token file (with --server)")
@@ -57,6 +58,7 @@ def run(args):
         raise CommandError("say where the frames go: --out DIR|X.gif|X.mp4, or --window to play live")
     args.prompt = resolve_prompt(args.prompt)
     exporter = None if args.window else exporter_for_output(args.out)  # before the model loads
+    options = None if args.window else _export_options(args)
     session = make_session(args)
     try:
         first = session.reset(args.prompt)
@@ -76,11 +78,11 @@ def run(args):
         raise CommandError(str(e)) from None
     finally:
         session.close()
-    from genie_studio.export.base import ExportError, ExportOptions
+    from genie_studio.export.base import ExportError
 
     out = Path(args.out)
     try:
-        written = exporter.export(frames, out, ExportOptions(fps=args.fps, scale=args.scale, overwrite=True))
+        written = exporter.export(frames, out, options)
     except ExportError as e:
         raise CommandError(str(e)) from None
     if args.json:
@@ -113,3 +115,13 @@ def _autoplay(args, session, first):
     used = Counter(session.labels[a] for a in session.actions[-args.length:])
     args.actions = "autoplay: " + ", ".join(f"{k}*{v}" for k, v in used.most_common())
     return frames
+
+
+def _export_options(args):
+    from genie_studio.commands._common import CommandError
+    from genie_studio.export.base import ExportError, ExportOptions
+
+    try:
+        return ExportOptions(fps=args.fps, scale=args.scale, overwrite=True)
+    except ExportError as e:
+        raise CommandError(str(e)) from None

@@ -1,6 +1,8 @@
 """The export dialog: pick a format and options, watch a live preview, export with progress and cancel.
 
-Exports run on a worker thread through the same exporter registry as ``genie-studio export``."""
+Exports run on a worker thread through the same exporter registry as ``genie-studio export``, with the
+same options: frames, fps, scale (auto by default: a crisp whole-number upscale to at least 512 px on
+the long side), loop, animation name, and each format's own options (sheet columns, quality...)."""
 
 from __future__ import annotations
 
@@ -22,10 +24,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from genie_studio.editor.qt_image import to_pixmap
-from genie_studio.export import ExportError, ExportOptions, default_registry
+from genie_studio.export import AUTO_LONG_SIDE, ExportError, ExportOptions, auto_scale, default_registry
+from genie_studio.export.base import parse_option_value
 from genie_studio.progress import describe
 from genie_studio.recording import Recording
 
@@ -59,7 +63,14 @@ class ExportDialog(QDialog):
         self.fps.setRange(0, 240)
         self.fps.setSpecialValueText("as recorded")
         self.scale = QSpinBox()
-        self.scale.setRange(1, 64)
+        self.scale.setRange(0, 64)
+        self.scale.setSpecialValueText(f"auto (≥ {AUTO_LONG_SIDE} px)")
+        self.scale.setSuffix("×")
+        self.scale.setValue(0)
+        self.format_options = QWidget()  # one field per option of the chosen format (exporter.options)
+        self.format_form = QFormLayout(self.format_options)
+        self.format_form.setContentsMargins(0, 0, 0, 0)
+        self.extra: dict[str, QLineEdit] = {}
         self.loop = QCheckBox("loop")
         self.loop.setChecked(True)
         self.audio = QCheckBox("voice-over")
@@ -92,6 +103,7 @@ class ExportDialog(QDialog):
         form.addRow("FPS", self.fps)
         form.addRow("Scale", self.scale)
         form.addRow("Animation name", self.name)
+        form.addRow(self.format_options)
         checks = QHBoxLayout()
         checks.addWidget(self.loop)
         checks.addWidget(self.audio)
@@ -127,6 +139,7 @@ class ExportDialog(QDialog):
         self._signals.failed.connect(self._failed)
         i = self.format.findData("gif")
         self.format.setCurrentIndex(max(i, 0))
+        self._format_fields(self.registry.get(self.format.currentData()))
         self._restart_preview()
 
     # ---- options and preview ------------------------------------------------------------------------
@@ -134,7 +147,10 @@ class ExportDialog(QDialog):
         self.format.setCurrentIndex(self.format.findData(name))
 
     def _format_changed(self) -> None:
+        if self.format.currentData() is None:
+            return
         e = self.registry.get(self.format.currentData())
+        self._format_fields(e)
         p = Path(self.out.text())
         if e.extensions:
             base = p.with_suffix("") if p.suffix else p
@@ -142,22 +158,40 @@ class ExportDialog(QDialog):
         else:
             self.out.setText(str(p.with_suffix("")))
 
+    def _format_fields(self, exporter) -> None:
+        """The chosen format's own options, each a text field; empty keeps the format's default."""
+        while self.format_form.rowCount():
+            self.format_form.removeRow(0)
+        self.extra = {}
+        for key, help_ in (getattr(exporter, "options", None) or {}).items():
+            field = QLineEdit()
+            field.setPlaceholderText(str(help_))
+            field.setToolTip(f"-o {key}=VALUE: {help_}")
+            self.format_form.addRow(key.replace("_", " ").capitalize(), field)
+            self.extra[key] = field
+
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.out.text())
         if path:
             self.out.setText(path)
 
     def options(self) -> ExportOptions:
+        extra = {k: parse_option_value(f.text()) for k, f in self.extra.items() if f.text().strip()}
         return ExportOptions(frames=(self.start.value(), self.stop.value()), fps=self.fps.value() or None,
-                             scale=self.scale.value(), loop=self.loop.isChecked(), name=self.name.text().strip(),
-                             audio=self.audio.isChecked())
+                             scale=self.scale.value() or None, loop=self.loop.isChecked(),
+                             name=self.name.text().strip(), audio=self.audio.isChecked(), extra=extra)
+
+    def export_scale(self) -> int:
+        """The upscale the export will use: the spin box's, or auto's for this recording's frames."""
+        h, w = self.recording.resolution
+        return self.scale.value() or auto_scale(w, h)
 
     def _restart_preview(self) -> None:
         self._frame = self.start.value()
         fps = self.fps.value() or self.recording.fps
         self._timer.start(max(10, int(1000 / fps)))
         h, w = self.recording.resolution
-        s = self.scale.value()
+        s = self.export_scale()
         n = max(0, self.stop.value() - self.start.value())
         self.size_label.setText(f"{n} frames, {w * s}×{h * s} px at {fps:g} fps")
         self._tick()
@@ -168,7 +202,9 @@ class ExportDialog(QDialog):
         if self._frame >= self.stop.value() or self._frame < self.start.value():
             self._frame = self.start.value()
         pm = to_pixmap(self.recording.frame(self._frame))
-        s = self.scale.value()
+        h, w = self.recording.resolution  # shown as exported, or as large as fits the preview when bigger
+        s = max(1, min(self.export_scale(), max(self.preview.width(), 200) // max(w, 1),
+                       max(self.preview.height(), 150) // max(h, 1)))
         pm = pm.scaled(pm.width() * s, pm.height() * s, Qt.AspectRatioMode.KeepAspectRatio,
                        Qt.TransformationMode.FastTransformation)
         self.preview.setPixmap(pm)

@@ -10,10 +10,12 @@ export leaves nothing behind.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +30,47 @@ class ExportCancelled(ExportError):
         super().__init__("export cancelled; nothing was written")
 
 
+AUTO_LONG_SIDE = 512  # the default export is upscaled (whole steps, nearest-neighbour) to at least this
+
+
+def auto_scale(width: int, height: int, long_side: int = AUTO_LONG_SIDE) -> int:
+    """The default upscale: 1 for a frame whose long side is already ``long_side`` px or more, else the
+    smallest whole factor that reaches it (a 64x64 world -> 8 -> 512x512), so pixels stay crisp squares."""
+    return max(1, math.ceil(long_side / max(1, width, height)))
+
+
+def parse_scale(text) -> int | None:
+    """``--scale`` / the dialog's value: a whole factor 1-64, or ``auto`` (None: see ``auto_scale``)."""
+    if text is None or str(text).strip().lower() in ("auto", "0", ""):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ExportError(f"scale must be auto or a whole number from 1 to 64, not {text!r}") from None
+    if value != int(value):
+        raise ExportError(f"scale must be auto or a whole number from 1 to 64, not {text!r}")
+    return int(value)
+
+
+def parse_option_value(text: str):
+    """An exporter-specific option typed as text (``-o columns=8``, the dialog's fields): true/false, a
+    number, else the text."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
 @dataclass
 class ExportOptions:
     frames: tuple[int | None, int | None] | None = None  # [A, B) like a Python slice
     fps: float | None = None  # None: the recording's own timing
-    scale: int = 1  # integer nearest-neighbour upscale
+    scale: int | None = None  # integer nearest-neighbour upscale; None: auto_scale (>= 512 px on the long side)
     loop: bool = True
     name: str = "default"  # animation name (Godot, Aseprite frameTags)
     audio: bool = True  # mux the voice-over into video formats when there is one
@@ -40,9 +78,12 @@ class ExportOptions:
     extra: dict = field(default_factory=dict)  # exporter-specific options
 
     def __post_init__(self):
-        if int(self.scale) != self.scale or self.scale < 1 or self.scale > 64:
-            raise ExportError(f"scale must be a whole number from 1 to 64, not {self.scale}")
-        self.scale = int(self.scale)
+        if isinstance(self.scale, str):
+            self.scale = parse_scale(self.scale)
+        if self.scale is not None:
+            if int(self.scale) != self.scale or self.scale < 1 or self.scale > 64:
+                raise ExportError(f"scale must be a whole number from 1 to 64, not {self.scale}")
+            self.scale = int(self.scale)
         if self.fps is not None and not 0 < float(self.fps) <= 240:
             raise ExportError(f"fps must be between 0 and 240, not {self.fps}")
         if not str(self.name).strip():
@@ -66,7 +107,8 @@ class Clip:
     """The frames an exporter writes, already cut to the range and scaled, with their timing.
 
     ``durations[i]``: how long frame i shows (s; ``durations_ms`` rounds to whole ms for formats that
-    store ms); ``timestamps[i]``: when it starts (s);
+    store ms, keeping the running total exact; ``durations_exact`` as fractions of a second, 1/30 for a
+    frame at 30 frames/s); ``timestamps[i]``: when it starts (s);
     ``fps``: the nominal rate; ``audio``: (int16 samples [N, ch], rate) aligned so that sample 0
     plays at ``audio_offset`` seconds into the clip (may be negative: starts before the clip), or None.
     """
@@ -79,8 +121,21 @@ class Clip:
         self.audio, self.audio_offset = audio, audio_offset
 
     @property
+    def durations_exact(self) -> list[Fraction]:
+        """Each duration as a fraction of a second with a small denominator (1/30, not 0.0333...)."""
+        return [Fraction(d).limit_denominator(1000) or Fraction(1, 1000) for d in self.durations]
+
+    @property
     def durations_ms(self) -> list[int]:
-        return [max(1, round(d * 1000)) for d in self.durations]
+        """Whole milliseconds whose running total stays within half a millisecond of the true time: at
+        30 frames/s they go 33, 34, 33, 33, 34, 33... and 30 frames last exactly 1000 ms (not 990)."""
+        out, done, total = [], 0, Fraction(0)
+        for d in self.durations_exact:
+            total += d * 1000
+            ms = max(1, round(total) - done)
+            out.append(ms)
+            done += ms
+        return out
 
     def __len__(self) -> int:
         return len(self.durations)
@@ -126,6 +181,10 @@ def make_clip(source, options: ExportOptions) -> Clip:
         raise ExportError("nothing to export: the recording has no frames")
     a, b = options.frames or (None, None)
     a, b, _ = slice(a, b).indices(n)
+    scale = options.scale
+    if scale is None:
+        h, w = np.asarray(get(0)).shape[:2]
+        scale = auto_scale(w, h)
     if a >= b:
         fa, fb = options.frames
         raise ExportError(f"frame range {'' if fa is None else fa}:{'' if fb is None else fb} selects no frames; "
@@ -138,7 +197,7 @@ def make_clip(source, options: ExportOptions) -> Clip:
         if t is not None and b - a > 1:
             fps = round((b - a - 1) / max(t[b - 1] - t[a], 1e-6), 3)
     offset = (audio_zero - t[a]) if (audio is not None and t is not None) else 0.0
-    return Clip(lambda i: get(a + i), durations, fps, str(options.name), bool(options.loop), options.scale,
+    return Clip(lambda i: get(a + i), durations, fps, str(options.name), bool(options.loop), scale,
                 audio, offset)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from genie_studio.export.apng import write_apng
 from genie_studio.export.base import BaseExporter, Clip, Context
 
 
@@ -66,9 +67,12 @@ class GifExporter(BaseExporter):
 class ApngExporter(BaseExporter):
     name = "apng"
     extensions = (".png", ".apng")
-    description = "animated PNG, lossless, millisecond delays"
+    description = "animated PNG, lossless, exact delays (1/30 s at 30 frames/s)"
 
     def write(self, clip: Clip, out: Path, ctx: Context) -> None:
-        frames = list(_pil_frames(clip, ctx))
-        frames[0].save(out, format="PNG", save_all=True, append_images=frames[1:], duration=clip.durations_ms,
-                       loop=0 if clip.loop else 1, default_image=False, disposal=0, blend=0)
+        def frames():
+            for i in range(len(clip)):
+                ctx.step()
+                yield clip.frame(i)
+
+        write_apng(out, frames(), clip.durations_exact, loop=clip.loop)

@@ -3,6 +3,8 @@
 Aseprite JSON (hash form) is what Phaser, HaxeFlixel, Unity and Godot importers read: ``frames`` maps
 a frame name to its rectangle and ``duration`` (ms); ``meta.frameTags`` names the animation.
 ``genieanim`` is the same JSON under the extension our Godot addons import (plugins/godot/godot3, godot4).
+Durations are whole milliseconds with an exact running total (33, 34, 33... at 30 frames/s), and
+``meta.fps`` gives the exact rate, which the addons use when every duration keeps it.
 Godot ``.tres`` files reference their PNGs by paths relative to the ``.tres``, so the files can be
 dropped anywhere inside a Godot project.
 """
@@ -53,14 +55,7 @@ class AsepriteSheetExporter(BaseExporter):
     options = {"columns": "frames per row (default: a square-ish sheet)"}
 
     def write(self, clip: Clip, out: Path, ctx: Context) -> None:
-        cols, rows = sheet_layout(len(clip), ctx.options.extra.get("columns"))
-        w, h = clip.size
-        sheet = np.zeros((rows * h, cols * w, 4), np.uint8)
-        for i in range(len(clip)):
-            ctx.step()
-            y, x = (i // cols) * h, (i % cols) * w
-            sheet[y:y + h, x:x + w, :3] = clip.frame(i)
-            sheet[y:y + h, x:x + w, 3] = 255
+        sheet, cols = _sheet(clip, ctx, ctx.options.extra.get("columns"))
         png = out.with_suffix(".png")
         Image.fromarray(sheet, "RGBA").save(png, format="PNG")
         out.write_text(json.dumps(aseprite_json(clip, png.name, cols), indent=1) + "\n", encoding="utf-8")
@@ -86,43 +81,44 @@ def _godot_string(s: str) -> str:
     return json.dumps(s)
 
 
+def _sheet(clip: Clip, ctx: Context, columns=None) -> tuple[np.ndarray, int]:
+    """All frames on one RGBA sheet, row by row; -> (sheet, columns)."""
+    cols, rows = sheet_layout(len(clip), columns)
+    w, h = clip.size
+    sheet = np.zeros((rows * h, cols * w, 4), np.uint8)
+    for i in range(len(clip)):
+        ctx.step()
+        y, x = (i // cols) * h, (i % cols) * w
+        sheet[y:y + h, x:x + w, :3] = clip.frame(i)
+        sheet[y:y + h, x:x + w, 3] = 255
+    return sheet, cols
+
+
 class Godot4Exporter(BaseExporter):
     name = "godot4"
     extensions = (".tres",)
-    description = "Godot 4 SpriteFrames .tres (format=3) next to one PNG per frame (drawn unfiltered)"
-    options = {"filter": "nearest (default: each frame a CanvasTexture with a nearest filter, crisp on any "
-                         "node) or linear (plain textures, filtered as the node and project say)"}
+    description = ("Godot 4 SpriteFrames .tres (format=3): each frame an AtlasTexture region of one sheet PNG "
+                   "beside it; set the node's texture filter to Nearest for crisp pixels")
+    options = {"columns": "frames per row of the sheet (default: a square-ish sheet)"}
 
     def write(self, clip: Clip, out: Path, ctx: Context) -> None:
-        nearest = _godot4_filter(ctx.options.extra.get("filter", "nearest"))
-        names = _frame_pngs(clip, out.parent, ctx)
-        steps = len(names) * (2 if nearest else 1) + 1
-        lines = [f'[gd_resource type="SpriteFrames" load_steps={steps} format=3]', ""]
-        for i, n in enumerate(names):
-            lines.append(f'[ext_resource type="Texture2D" path={_godot_string(n)} id="{i + 1}_f"]')
-        refs = [f'ExtResource("{i + 1}_f")' for i in range(len(names))]
-        if nearest:  # Godot 4 filters by default; a CanvasTexture overrides the node's filter
-            for i in range(len(names)):
-                lines += ["", f'[sub_resource type="CanvasTexture" id="CanvasTexture_{i + 1}"]',
-                          f"diffuse_texture = {refs[i]}", f"texture_filter = {GODOT4_TEXTURE_FILTER_NEAREST}"]
-            refs = [f'SubResource("CanvasTexture_{i + 1}")' for i in range(len(names))]
-        frames = ", ".join(f'{{\n"duration": {round(d * clip.fps, 4)},\n"texture": {refs[i]}\n}}'
-                           for i, d in enumerate(clip.durations))
+        sheet, cols = _sheet(clip, ctx, ctx.options.extra.get("columns"))
+        png = out.with_suffix(".png")
+        Image.fromarray(sheet, "RGBA").save(png, format="PNG")
+        w, h = clip.size
+        lines = [f'[gd_resource type="SpriteFrames" load_steps={len(clip) + 2} format=3]', "",
+                 f'[ext_resource type="Texture2D" path={_godot_string(png.name)} id="1_sheet"]']
+        for i in range(len(clip)):
+            x, y = (i % cols) * w, (i // cols) * h
+            lines += ["", f'[sub_resource type="AtlasTexture" id="AtlasTexture_{i + 1}"]',
+                      'atlas = ExtResource("1_sheet")', f"region = Rect2({x}, {y}, {w}, {h})"]
+        # Godot 4 frame durations are relative to the animation's speed: 1.0 is one frame at clip.fps
+        frames = ", ".join(f'{{\n"duration": {round(d * clip.fps, 4)},\n'
+                           f'"texture": SubResource("AtlasTexture_{i + 1}")\n}}' for i, d in enumerate(clip.durations))
         lines += ["", "[resource]", f"animations = [{{\n\"frames\": [{frames}],",
                   f'"loop": {str(clip.loop).lower()},', f'"name": &{_godot_string(clip.name)},',
                   f'"speed": {float(round(clip.fps, 4))}', "}]", ""]
         out.write_text("\n".join(lines), encoding="utf-8")
-
-
-GODOT4_TEXTURE_FILTER_NEAREST = 1  # CanvasItem.TEXTURE_FILTER_NEAREST
-
-
-def _godot4_filter(value) -> bool:
-    """The godot4 exporter's ``filter`` option -> whether frames are wrapped for nearest filtering."""
-    value = str(value).lower()
-    if value not in ("nearest", "linear"):
-        raise ExportError(f"filter must be nearest or linear, not {value!r}")
-    return value == "nearest"
 
 
 PIXEL_IMPORT_3 = """[remap]

@@ -1,6 +1,7 @@
 """Video exporters: MP4 (H.264 + AAC) and WebM (VP9 + Opus) through PyAV, with the voice-over.
 
-Frames are timed by their timestamps (time base 1 ms), so a recording with an uneven pace stays in
+Frames are timed by their timestamps on MPEG's 90 kHz clock (TICKS), which holds 1/24, 1/25, 1/30 and
+1/60 s exactly (MP4 keeps them exact; WebM stores whole milliseconds), so a recording with an uneven pace stays in
 sync with its voice-over. Odd frame sizes are padded by one edge pixel (4:2:0 needs even sizes).
 Colours are converted to YUV with the BT.709 matrix (limited range) and tagged BT.709 (primaries,
 transfer, matrix), so players show the colours the game drew; MP4s carry their index up front
@@ -41,6 +42,7 @@ def clip_audio(clip: Clip) -> tuple[np.ndarray, int] | None:
 
 BT709 = 1  # AVCOL_PRI_BT709 = AVCOL_TRC_BT709 = AVCOL_SPC_BT709
 LIMITED_RANGE = 1  # AVCOL_RANGE_MPEG
+TICKS = 90000  # video time base 1/90000 s
 
 
 def _yuv709(frame: np.ndarray) -> av.VideoFrame:
@@ -67,7 +69,7 @@ class _VideoExporter(BaseExporter):
             w, h = _even(clip.frame(0)).shape[1::-1]
             vs = container.add_stream(self.vcodec, rate=Fraction(clip.fps).limit_denominator(1000))
             vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
-            vs.codec_context.time_base = Fraction(1, 1000)
+            vs.codec_context.time_base = Fraction(1, TICKS)
             cc = vs.codec_context
             cc.color_primaries, cc.color_trc, cc.colorspace, cc.color_range = BT709, BT709, BT709, LIMITED_RANGE
             vs.options = {"crf": crf} if self.vcodec == "libx264" else {"crf": crf, "b:v": "0"}
@@ -81,8 +83,8 @@ class _VideoExporter(BaseExporter):
             for i in range(len(clip)):
                 ctx.step()
                 vf = _yuv709(clip.frame(i))
-                pts = max(last + 1, round(clip.timestamps[i] * 1000))
-                vf.pts, vf.time_base, last = pts, Fraction(1, 1000), pts
+                pts = max(last + 1, round(clip.timestamps[i] * TICKS))
+                vf.pts, vf.time_base, last = pts, Fraction(1, TICKS), pts
                 container.mux(vs.encode(vf))
             container.mux(vs.encode(None))
             if astream is not None:

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -10,7 +12,11 @@ def test_dialog_exports_with_preview_and_reports_errors(qtbot, recording, tmp_pa
     d = ExportDialog(recording, registry=builtin_registry())
     qtbot.addWidget(d)
     assert d.preview.pixmap() is not None and "12 frames" in d.size_label.text()
+    assert "12 frames, 520×416 px" in d.size_label.text()  # auto: 16x20 frames upscaled 26x to >= 512 px
+    assert d.scale.text().startswith("auto")
     d.set_format("aseprite")
+    assert list(d.extra) == ["columns"]  # the format's own options, as `-o columns=N` on the command line
+    d.extra["columns"].setText("5")
     d.out.setText(str(tmp_path / "out" / "walk.json"))
     d.scale.setValue(2)
     d.start.setValue(2)
@@ -18,6 +24,10 @@ def test_dialog_exports_with_preview_and_reports_errors(qtbot, recording, tmp_pa
     with qtbot.waitSignal(d.exported, timeout=20000):
         d.start_export()
     assert d.result_paths[0] == tmp_path / "out" / "walk.json" and (tmp_path / "out" / "walk.png").exists()
+    meta = json.loads((tmp_path / "out" / "walk.json").read_text())["meta"]
+    assert meta["size"] == {"w": 5 * 40, "h": 2 * 32}  # 10 frames in 5 columns
+    d.set_format("mp4")
+    assert list(d.extra) == ["crf"]
     d.out.setText(str(tmp_path / "out" / "walk.json" / "x.gif"))  # under a file: not writable
     d.set_format("gif")
     d.start_export()

@@ -39,7 +39,7 @@ def test_gif_roundtrip_and_centisecond_rounding(frames, tmp_path):
 
 
 def test_apng_roundtrip(frames, tmp_path):
-    p = R.get("apng").export(frames, tmp_path / "a.png", ExportOptions(fps=25, frames=(2, 9)))[0]
+    p = R.get("apng").export(frames, tmp_path / "a.png", ExportOptions(fps=25, frames=(2, 9), scale=1))[0]
     im = Image.open(p)
     assert im.n_frames == 7 and im.size == (20, 16)
     im.seek(3)
@@ -68,7 +68,7 @@ def test_video_with_voice_over(recording, tmp_path, fmt, acodec):
 
 def test_video_without_audio_and_odd_size(frames, tmp_path):
     odd = [f[:15, :19] for f in frames]
-    p = R.get("mp4").export(odd, tmp_path / "v.mp4", ExportOptions(fps=30))[0]
+    p = R.get("mp4").export(odd, tmp_path / "v.mp4", ExportOptions(fps=30, scale=1))[0]
     with av.open(str(p)) as c:
         assert not c.streams.audio and (c.streams.video[0].width, c.streams.video[0].height) == (20, 16)
         assert sum(1 for _ in c.decode(video=0)) == 12
@@ -90,18 +90,18 @@ def test_aseprite_sheet(recording, tmp_path):
 
 
 def test_godot4_tres(frames, tmp_path):
-    out = R.get("godot4").export(frames, tmp_path / "g" / "walk.tres", ExportOptions(name="walk", fps=12))
+    out = R.get("godot4").export(frames, tmp_path / "g" / "walk.tres",
+                                 ExportOptions(name="walk", fps=12, scale=1, extra={"columns": 5}))
+    assert [p.name for p in out] == ["walk.tres", "walk.png"]
     text = out[0].read_text()
-    assert text.startswith('[gd_resource type="SpriteFrames" load_steps=25 format=3]')
-    paths = re.findall(r'\[ext_resource type="Texture2D" path="([^"]+)" id="(\w+)"\]', text)
-    assert len(paths) == 12 and all((tmp_path / "g" / p).is_file() for p, _ in paths)
-    assert text.count('"texture": SubResource("CanvasTexture_') == 12 and '"name": &"walk"' in text
-    assert text.count("texture_filter = 1") == 12  # nearest (field by field: tests/godot/test_godot4_addon.py)
+    assert text.startswith('[gd_resource type="SpriteFrames" load_steps=14 format=3]')
+    assert re.findall(r'\[ext_resource type="Texture2D" path="([^"]+)" id="(\w+)"\]', text) == [("walk.png", "1_sheet")]
+    assert text.count('"texture": SubResource("AtlasTexture_') == 12 and '"name": &"walk"' in text
+    assert "CanvasTexture" not in text and text.count('atlas = ExtResource("1_sheet")') == 12
+    assert "region = Rect2(40, 16, 20, 16)" in text  # frame 7: row 1, column 2 of a 5-column sheet
     assert re.search(r'"speed": 12\.0', text) and text.count('"duration": 1.0') == 12
-    linear = R.get("godot4").export(frames, tmp_path / "l" / "walk.tres",
-                                    ExportOptions(name="walk", fps=12, extra={"filter": "linear"}))[0].read_text()
-    assert "load_steps=13 format=3" in linear and "CanvasTexture" not in linear
-    assert linear.count('"texture": ExtResource(') == 12
+    sheet = np.asarray(Image.open(out[1]).convert("RGB"))
+    assert sheet.shape == (3 * 16, 5 * 20, 3) and np.array_equal(sheet[16:32, 40:60], frames[7])
 
 
 def test_cancel_and_progress_leave_nothing(frames, tmp_path):

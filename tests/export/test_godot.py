@@ -1,5 +1,6 @@
 """The Godot 3 SpriteFrames export and the Godot addon, loaded by a real headless Godot 3 engine."""
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -64,3 +65,14 @@ def test_addon_imports_genieanim_as_spriteframes(recording, tmp_path):
                                                ExportOptions(name="run", scale=3, frames=(2, 9)))
     # filter=False: nearest, crisp pixels
     assert load_result(project, "res://clips/run.genieanim", "run") == ["7", "10", "60x48", "True", "filter=False"]
+
+
+def test_addon_imports_a_30fps_genieanim_at_exactly_30fps(tmp_path):
+    from tests.export.conftest import make_frames
+
+    project = make_project(tmp_path / "proj", addon=True)
+    out = builtin_registry().get("genieanim").export(make_frames(8), project / "clips" / "walk.genieanim",
+                                                     ExportOptions(name="walk", fps=30, scale=1))[0]
+    durations = [f["duration"] for f in json.loads(out.read_text())["frames"].values()]
+    assert durations == [33, 34, 33, 33, 34, 33, 33, 34]  # whole ms, exact running total
+    assert load_result(project, "res://clips/walk.genieanim", "walk")[:2] == ["8", "30"]  # not 30.30

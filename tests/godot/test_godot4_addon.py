@@ -65,7 +65,10 @@ def test_import_plugin_uses_the_godot4_importer_api():
                    "_get_resource_type", "_get_preset_count", "_get_preset_name", "_get_import_options",
                    "_get_option_visibility", "_get_priority", "_get_import_order", "_import"):
         assert re.search(rf"^func {method}\(", text, re.M), method
-    assert "ResourceSaver.save(built," in text and "TEXTURE_FILTER_NEAREST" in text
+    assert "ResourceSaver.save(built," in text
+    # one sheet, one AtlasTexture region per frame: no per-frame ImageTexture, no CanvasTexture wrapping
+    assert text.count("ImageTexture.create_from_image(") == 1 and "AtlasTexture.new()" in text
+    assert "CanvasTexture" not in text
 
 
 def test_godot4_tres_field_by_field(tmp_path):
@@ -74,16 +77,17 @@ def test_godot4_tres_field_by_field(tmp_path):
                                                   ExportOptions(name="walk", fps=10, scale=2, loop=False))[0]
     sections = parse(out.read_text())
     head, body = sections[0], sections[-1]
-    assert head.tag == "gd_resource" and head.attrs == {"type": "SpriteFrames", "load_steps": 11, "format": 3}
+    assert head.tag == "gd_resource" and head.attrs == {"type": "SpriteFrames", "load_steps": 7, "format": 3}
     assert body.tag == "resource" and set(body.props) == {"animations"}
     ext = {s.attrs["id"]: s for s in sections if s.tag == "ext_resource"}
     sub = {s.attrs["id"]: s for s in sections if s.tag == "sub_resource"}
-    assert len(ext) == len(sub) == 5 and len(sections) == 12
-    for s in ext.values():
-        assert set(s.attrs) == {"type", "path", "id"} and s.attrs["type"] == "Texture2D"
-    for s in sub.values():  # nearest filtering: CanvasItem.TEXTURE_FILTER_NEAREST == 1
-        assert s.attrs["type"] == "CanvasTexture" and set(s.props) == {"diffuse_texture", "texture_filter"}
-        assert s.props["texture_filter"] == 1
+    assert len(ext) == 1 and len(sub) == 5 and len(sections) == 8
+    [sheet_res] = ext.values()
+    assert set(sheet_res.attrs) == {"type", "path", "id"} and sheet_res.attrs["type"] == "Texture2D"
+    sheet = np.asarray(Image.open(out.parent / sheet_res.attrs["path"]).convert("RGB"))
+    for s in sub.values():  # one sheet, regions of it (AnimatedSprite3D draws AtlasTextures, not CanvasTextures)
+        assert s.attrs["type"] == "AtlasTexture" and set(s.props) == {"atlas", "region"}
+        assert s.props["atlas"] == Call("ExtResource", (sheet_res.attrs["id"],))
     [anim] = body.props["animations"]
     assert set(anim) == {"frames", "loop", "name", "speed"}
     assert anim["name"] == "walk" and isinstance(anim["name"], StringName)
@@ -93,11 +97,11 @@ def test_godot4_tres_field_by_field(tmp_path):
         assert set(frame) == {"duration", "texture"} and frame["duration"] == 1.0
         tex = frame["texture"]
         assert isinstance(tex, Call) and tex.name == "SubResource"
-        diffuse = sub[tex.args[0]].props["diffuse_texture"]
-        assert isinstance(diffuse, Call) and diffuse.name == "ExtResource"
-        png = out.parent / ext[diffuse.args[0]].attrs["path"]
-        got = np.asarray(Image.open(png).convert("RGB"))
-        assert np.array_equal(got, frames[i].repeat(2, 0).repeat(2, 1)), f"frame {i}"
+        region = sub[tex.args[0]].props["region"]
+        assert isinstance(region, Call) and region.name == "Rect2"
+        x, y, w, h = region.args
+        assert (w, h) == (40, 32)
+        assert np.array_equal(sheet[y:y + h, x:x + w], frames[i].repeat(2, 0).repeat(2, 1)), f"frame {i}"
 
 
 def _res_path(value: str) -> Path:

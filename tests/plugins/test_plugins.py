@@ -64,7 +64,7 @@ def test_broken_plugins_are_reported_and_skipped(plugin_dir, tmp_path):
     assert "already registered" in errors["clash"] and "not an exporter" in errors["notexporter"]
     # the app keeps working: built-ins and the good plugin export
     frames = [np.full((4, 4, 3), i, np.uint8) for i in range(3)]
-    out = reg.get("raw").export(frames, tmp_path / "o.raw")[0]
+    out = reg.get("raw").export(frames, tmp_path / "o.raw", ExportOptions(scale=1))[0]
     assert out.stat().st_size == 3 * 4 * 4 * 3 and reg.sources["raw"].endswith("goodpkg")
     assert reg.get("gif").export(frames, tmp_path / "o.gif")
     # an exporter that crashes mid-write is an ExportError and leaves nothing behind

@@ -54,6 +54,24 @@ func _fail(source_file, message, code):
 	return code
 
 
+# Frames per second of an animation. Aseprite stores whole milliseconds, so 30 frames/s arrive as
+# 33, 34, 33... ms; when meta.fps is given and every duration is within 1 ms of it, it is the exact rate.
+func _speed(meta, durations):
+	var total_ms = 0.0
+	for d in durations:
+		total_ms += d
+	var fps = meta.get("fps", 0.0)
+	fps = float(fps) if typeof(fps) == TYPE_REAL or typeof(fps) == TYPE_INT else 0.0
+	if fps > 0.0:
+		for d in durations:
+			if abs(d - 1000.0 / fps) > 1.0:
+				fps = 0.0
+				break
+	if fps > 0.0:
+		return fps
+	return 1000.0 * durations.size() / max(total_ms, 1.0)
+
+
 func import(source_file, save_path, options, platform_variants, gen_files):
 	var file = File.new()
 	if file.open(source_file, File.READ) != OK:
@@ -100,7 +118,7 @@ func import(source_file, save_path, options, platform_variants, gen_files):
 		if first < 0 or last >= keys.size() or first > last:
 			return _fail(source_file, "frameTag %s has a bad range %d..%d" % [name, first, last], ERR_INVALID_DATA)
 		sprite_frames.add_animation(name)
-		var total_ms = 0.0
+		var durations = []
 		for i in range(first, last + 1):
 			var entry = frames[keys[i]]
 			var r = entry["frame"]
@@ -109,9 +127,8 @@ func import(source_file, save_path, options, platform_variants, gen_files):
 			atlas.region = Rect2(r["x"], r["y"], r["w"], r["h"])
 			atlas.flags = sheet.flags
 			sprite_frames.add_frame(name, atlas)
-			total_ms += float(entry.get("duration", 100))
-		var fps = 1000.0 * (last - first + 1) / max(total_ms, 1.0)
-		sprite_frames.set_animation_speed(name, fps)
+			durations.append(float(entry.get("duration", 100)))
+		sprite_frames.set_animation_speed(name, _speed(meta, durations))
 		var loop = bool(meta.get("loop", not tag.has("repeat")))
 		if options["loop"] == Loop.LOOP:
 			loop = true

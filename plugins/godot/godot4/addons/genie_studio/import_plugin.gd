@@ -2,9 +2,11 @@
 extends EditorImportPlugin
 ## Imports a Genie Studio .genieanim file (Aseprite-format JSON, hash form, next to its sprite sheet
 ## PNG; made by `genie-studio export REC --format genieanim --out NAME.genieanim`) as a SpriteFrames
-## resource: one animation per frameTag, one texture per frame, speed from the frame durations.
-## Written for Godot 4. Godot 4 filters textures by default; unless the "filter" option is on, each
-## frame is a CanvasTexture with a nearest filter, so pixel art stays crisp on any node.
+## resource: one animation per frameTag, each frame an AtlasTexture region of the one sheet,
+## the speed and each frame's duration from the file. Written for Godot 4, which filters
+## textures when they are drawn, not when they are imported: for crisp pixels set the node's
+## Texture > Filter to Nearest, or Project Settings > Rendering > Textures > Canvas Textures >
+## Default Texture Filter (a Sprite3D or AnimatedSprite3D has its own Texture Filter).
 
 enum Loop { FROM_FILE, LOOP, ONCE }
 
@@ -48,7 +50,6 @@ func _get_preset_name(_preset_index):
 func _get_import_options(_path, _preset_index):
 	return [
 		{"name": "animation_name", "default_value": ""},
-		{"name": "filter", "default_value": false},
 		{
 			"name": "loop",
 			"default_value": Loop.FROM_FILE,
@@ -84,9 +85,10 @@ func _build(source_file: String, options: Dictionary):
 		return _fail(
 			source_file, "frames must be a non-empty object (Aseprite hash form)", ERR_INVALID_DATA
 		)
-	var sheet = _load_sheet(source_file.get_base_dir().path_join(str(meta.get("image", ""))))
-	if typeof(sheet) == TYPE_STRING:
-		return _fail(source_file, sheet, ERR_FILE_NOT_FOUND)
+	var image = _load_sheet(source_file.get_base_dir().path_join(str(meta.get("image", ""))))
+	if typeof(image) == TYPE_STRING:
+		return _fail(source_file, image, ERR_FILE_NOT_FOUND)
+	var sheet := ImageTexture.create_from_image(image)
 
 	var keys: Array = frames.keys()
 	var tags: Array = meta.get("frameTags", [])
@@ -107,21 +109,19 @@ func _build(source_file: String, options: Dictionary):
 				ERR_INVALID_DATA
 			)
 		var durations := []
-		var total_ms := 0.0
 		for i in range(first, last + 1):
 			durations.append(float(frames[keys[i]].get("duration", 100)))
-			total_ms += durations[-1]
-		var fps := 1000.0 * durations.size() / max(total_ms, 1.0)
+		var fps := _speed(meta, durations)
 		sprite_frames.add_animation(anim)
 		sprite_frames.set_animation_speed(anim, fps)
 		for i in range(first, last + 1):
 			var r: Dictionary = frames[keys[i]]["frame"]
-			var region := Rect2i(int(r["x"]), int(r["y"]), int(r["w"]), int(r["h"]))
+			var region := Rect2(float(r["x"]), float(r["y"]), float(r["w"]), float(r["h"]))
 			# Godot 4 frame durations are relative: 1.0 is one frame at the animation's speed.
-			var relative: float = durations[i - first] * fps / 1000.0
-			sprite_frames.add_frame(
-				anim, _frame_texture(sheet.get_region(region), options["filter"]), relative
-			)
+			var relative := 1.0
+			if not _uniform(meta, durations):
+				relative = durations[i - first] * fps / 1000.0
+			sprite_frames.add_frame(anim, _region(sheet, region), relative)
 		var loop := bool(meta.get("loop", not tag.has("repeat")))
 		if options["loop"] == Loop.LOOP:
 			loop = true
@@ -143,14 +143,35 @@ func _load_sheet(image_path: String):
 	return sheet
 
 
-func _frame_texture(image: Image, filtered: bool) -> Texture2D:
-	var texture := ImageTexture.create_from_image(image)
-	if filtered:
-		return texture
-	var crisp := CanvasTexture.new()  # overrides the node's (and the project's) texture filter
-	crisp.diffuse_texture = texture
-	crisp.texture_filter = CanvasItem.TEXTURE_FILTER_NEAREST
-	return crisp
+## One frame: a region of the shared sheet (every frame draws from the one texture).
+func _region(sheet: Texture2D, region: Rect2) -> AtlasTexture:
+	var atlas := AtlasTexture.new()
+	atlas.atlas = sheet
+	atlas.region = region
+	atlas.filter_clip = true  # no bleeding from the neighbouring frames when filtered
+	return atlas
+
+
+## Whether meta.fps is the exact rate of these durations: Aseprite stores whole milliseconds, so
+## 30 frames/s arrive as 33, 34, 33... ms, each within 1 ms of 1000 / fps.
+func _uniform(meta: Dictionary, durations: Array) -> bool:
+	var fps = meta.get("fps", 0.0)
+	if typeof(fps) != TYPE_FLOAT and typeof(fps) != TYPE_INT or float(fps) <= 0.0:
+		return false
+	for d in durations:
+		if absf(d - 1000.0 / float(fps)) > 1.0:
+			return false
+	return true
+
+
+## Frames per second of an animation: meta.fps when the durations keep it, else from the durations.
+func _speed(meta: Dictionary, durations: Array) -> float:
+	if _uniform(meta, durations):
+		return float(meta["fps"])
+	var total_ms := 0.0
+	for d in durations:
+		total_ms += d
+	return 1000.0 * durations.size() / max(total_ms, 1.0)
 
 
 func _fail(source_file, message, code):
