@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "actions": ("actions", "list the model's latent actions with labels"),
     "record": ("record", "record a headless playthrough"),
     "export": ("export", "export a recording (gif, mp4, png, sprite sheets, Godot)"),
+    "godot": ("godot", "install the Godot addon into a Godot 3 or 4 project"),
     "data": ("data", "generate, import and inspect clip datasets"),
     "train": ("train", "train the tokenizer, latent action model and dynamics"),
     "eval": ("eval", "evaluate a model on a dataset"),

@@ -22,6 +22,9 @@ def add_arguments(p):
     p.add_argument("--overwrite", action="store_true", help="write into an existing non-empty folder")
     p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
                    help="exporter-specific option (see --format list), e.g. -o columns=8")
+    p.add_argument("--to-godot", metavar="PROJECT_DIR", help="write Godot SpriteFrames (.tres, for the project's "
+                   "engine) into this Godot project; --out is then a path inside it (default: "
+                   "res://genie_clips/REC/NAME.tres)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -49,17 +52,22 @@ def run(args) -> int:
                 if not r.ok:
                     print(f"plugin {r.name} ({r.source}) {r.error}")
         return 0
-    if not args.recording or not args.out:
-        raise CommandError("give a recording folder and --out PATH (or --format list)")
+    if not args.recording or not (args.out or args.to_godot):
+        raise CommandError("give a recording folder and --out PATH or --to-godot PROJECT_DIR (or --format list)")
     extra = {}
     for item in args.option:
         k, eq, v = item.partition("=")
         if not eq or not k.strip():
             raise CommandError(f"bad --option {item!r}: use KEY=VALUE")
         extra[k.strip()] = parse_option_value(v.strip())
+    godot = None
     try:
+        if args.to_godot:
+            godot, fmt, args.out = _godot_target(args)
+            exporter = registry.get(fmt)
         rec = Recording(args.recording)
-        exporter = registry.get(args.format) if args.format else registry.for_path(args.out)
+        if not godot:
+            exporter = registry.get(args.format) if args.format else registry.for_path(args.out)
         options = ExportOptions(frames=parse_range(args.frames), fps=args.fps, scale=args.scale,
                                 loop=not args.no_loop, name=args.name, audio=not args.no_audio,
                                 overwrite=args.overwrite, extra=extra)
@@ -73,8 +81,24 @@ def run(args) -> int:
     except (RecordingError, ExportError) as e:
         raise CommandError(str(e)) from None
     if args.json:
-        print_json({"format": exporter.name, "files": [str(p) for p in written]})
+        print_json({"format": exporter.name, "files": [str(p) for p in written],
+                    **({"res": godot.res(written[0]), "project": str(godot.root)} if godot else {})})
     else:
         more = f" (+{len(written) - 1} more files)" if len(written) > 1 else ""
-        print(f"wrote {written[0]}{more}")
+        where = f" = {godot.res(written[0])} in the Godot {godot.engine} project" if godot else ""
+        print(f"wrote {written[0]}{more}{where}")
     return 0
+
+
+def _godot_target(args):
+    """(project, format, .tres path) for --to-godot: the project's engine picks godot3 or godot4."""
+    from pathlib import Path
+
+    from genie_studio.commands._common import CommandError
+    from genie_studio.export.godot_project import clip_target
+
+    project, fmt, out = clip_target(args.to_godot, Path(args.recording).name, args.name, args.out)
+    if args.format and args.format != fmt:
+        raise CommandError(f"--to-godot writes {fmt} SpriteFrames for this Godot {project.engine} project; "
+                           f"leave out --format {args.format} (or export with --out instead)")
+    return project, fmt, out

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from genie_studio.editor.qt_image import to_pixmap
 from genie_studio.export import AUTO_LONG_SIDE, ExportError, ExportOptions, auto_scale, default_registry
 from genie_studio.export.base import parse_option_value
+from genie_studio.export.godot_project import clip_target
 from genie_studio.progress import describe
 from genie_studio.recording import Recording
 
@@ -77,6 +78,10 @@ class ExportDialog(QDialog):
         self.audio.setChecked(self.recording.audio_path is not None)
         self.audio.setEnabled(self.recording.audio_path is not None)
         self.name = QLineEdit("default")
+        self.godot = QLineEdit()  # export --to-godot: SpriteFrames into a Godot project's res://genie_clips/
+        self.godot.setPlaceholderText("optional: a Godot project folder (SpriteFrames go to res://genie_clips/)")
+        godot_browse = QPushButton("…")
+        godot_browse.clicked.connect(self._browse_godot)
         self.preview = QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(200, 150)
@@ -95,6 +100,10 @@ class ExportDialog(QDialog):
         row.addWidget(self.out, 1)
         row.addWidget(browse)
         form.addRow("Output", row)
+        grow = QHBoxLayout()
+        grow.addWidget(self.godot, 1)
+        grow.addWidget(godot_browse)
+        form.addRow("Godot project", grow)
         rng = QHBoxLayout()
         rng.addWidget(self.start)
         rng.addWidget(QLabel("to (excluded)"))
@@ -120,6 +129,7 @@ class ExportDialog(QDialog):
         lay.addLayout(buttons)
 
         self.format.currentIndexChanged.connect(self._format_changed)
+        self.godot.textChanged.connect(self._godot_changed)
         for w in (self.start, self.stop, self.fps, self.scale):
             w.valueChanged.connect(self._restart_preview)
         self.export_button.clicked.connect(self.start_export)
@@ -169,6 +179,17 @@ class ExportDialog(QDialog):
             field.setToolTip(f"-o {key}=VALUE: {help_}")
             self.format_form.addRow(key.replace("_", " ").capitalize(), field)
             self.extra[key] = field
+
+    def _browse_godot(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Godot project folder", self.godot.text())
+        if path:
+            self.godot.setText(path)
+
+    def _godot_changed(self) -> None:
+        """With a Godot project the engine picks the format (godot3/godot4) and the path."""
+        into_godot = bool(self.godot.text().strip())
+        self.format.setEnabled(not into_godot)
+        self.out.setEnabled(not into_godot)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.out.text())
@@ -223,8 +244,17 @@ class ExportDialog(QDialog):
         except ExportError as e:
             self._failed(str(e))
             return
-        exporter = self.registry.get(self.format.currentData())
-        out = Path(self.out.text()).expanduser()
+        if self.godot.text().strip():
+            try:
+                _, fmt, out = clip_target(Path(self.godot.text().strip()).expanduser(), self.recording.folder.name,
+                                          options.name)
+            except ExportError as e:
+                self._failed(str(e))
+                return
+            exporter = self.registry.get(fmt)
+        else:
+            exporter = self.registry.get(self.format.currentData())
+            out = Path(self.out.text()).expanduser()
         self._cancel.clear()
         self.result_paths, self.error = None, None
         self.export_button.setEnabled(False)

@@ -33,3 +33,20 @@ def test_dialog_exports_with_preview_and_reports_errors(qtbot, recording, tmp_pa
     d.start_export()
     qtbot.waitUntil(lambda: d.error is not None, timeout=20000)
     assert "writable folder" in d.message.text()
+
+
+def test_dialog_exports_into_a_godot_project(qtbot, recording, tmp_path):
+    d = ExportDialog(recording, registry=builtin_registry())
+    qtbot.addWidget(d)
+    d.godot.setText(str(tmp_path / "nothing"))
+    d.start_export()
+    assert "no such folder" in d.message.text() and not d.format.isEnabled()
+    game = tmp_path / "game"
+    game.mkdir()
+    (game / "project.godot").write_text("config_version=5\n")
+    d.godot.setText(str(game))
+    d.name.setText("walk")
+    with qtbot.waitSignal(d.exported, timeout=20000):
+        d.start_export()
+    assert d.result_paths == [game / "genie_clips" / "rec" / "walk.tres", game / "genie_clips" / "rec" / "walk.png"]
+    assert "AtlasTexture" in d.result_paths[0].read_text()  # Godot 4 SpriteFrames

@@ -28,7 +28,8 @@ export(float, 0.0, 100.0) var temperature = 1.0
 export(float, 0.1, 120.0) var step_rate = 15.0  # steps per second while playing
 export(bool) var playing = true  # step with the input's action at step_rate
 export(bool) var autostart = true  # connect in _ready
-export(Resource) var action_map = null  # a GenieActionMap; null: arrow keys
+# a GenieActionMap (Godot 3 exports cannot name a script class; the setter refuses any other resource)
+export(Resource) var action_map = null setget set_action_map  # null: arrow keys
 export(String, "auto", "raw", "zlib", "png") var encoding = "auto"  # auto: raw on loopback, else zlib
 export(bool) var auto_reconnect = true
 export(float) var reconnect_timeout = 30.0
@@ -57,6 +58,13 @@ var _gave_up_at = 0.0
 var _fatal = false
 var _close_code = -1
 var _close_reason = ""
+
+
+func set_action_map(value):
+	if value != null and not value is ActionMap:
+		push_error("GenieWorld.action_map must be a GenieActionMap (genie_action_map.gd), not %s" % value)
+		return
+	action_map = value
 
 
 func _ready():
