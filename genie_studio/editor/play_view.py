@@ -1,9 +1,10 @@
-"""The play view: the generated world scaled with nearest neighbour, transport buttons, quality knobs."""
+"""The play view: the generated world at the largest whole-number scale that fits its panel (nearest
+neighbour, every model pixel the same size), transport buttons with Qt's standard icons, quality knobs."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -11,7 +12,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -21,13 +24,33 @@ from genie_studio.editor.qt_image import to_qimage
 
 
 class FrameView(QWidget):
-    """Paints one frame as large as fits, pixels kept square and sharp; a message when there is none."""
+    """Paints one frame at the largest whole-number scale that fits, pixels kept square and sharp (below
+    1x, when the panel is smaller than the frame, it shrinks to fit); a message when there is none."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.image: QImage | None = None
         self.message = ""
         self.setMinimumSize(160, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:
+        return QSize(448, 448)  # a 64-pixel world at 7x
+
+    def scale(self) -> float:
+        """The frame's scale in this view: a whole number when the frame fits at 1x or more."""
+        if self.image is None:
+            return 0.0
+        fit = min(self.width() / self.image.width(), self.height() / self.image.height())
+        return float(int(fit)) if fit >= 1 else fit
+
+    def frame_rect(self) -> QRectF:
+        """Where the frame is drawn: centred, at ``scale()``."""
+        if self.image is None:
+            return QRectF()
+        s = self.scale()
+        w, h = self.image.width() * s, self.image.height() * s
+        return QRectF((self.width() - w) // 2, (self.height() - h) // 2, w, h)
 
     def set_frame(self, frame: np.ndarray | None) -> None:
         self.image = None if frame is None else to_qimage(frame)
@@ -41,13 +64,8 @@ class FrameView(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(24, 25, 28))
         if self.image is not None:
-            iw, ih = self.image.width(), self.image.height()
-            s = min(self.width() / iw, self.height() / ih)
-            if s >= 4:
-                s = float(int(s))  # integer scale when large: every model pixel the same size
-            w, h = iw * s, ih * s
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            p.drawImage(QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h), self.image)
+            p.drawImage(self.frame_rect(), self.image)
         if self.message:
             p.setPen(QColor(235, 235, 235))
             f = QFont(self.font())
@@ -71,11 +89,15 @@ class PlayView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.view = FrameView(self)
-        self.play_btn = QPushButton("▶ Play")
+        style = self.style()
+        self._icons = {name: style.standardIcon(pixmap) for name, pixmap in (
+            ("play", QStyle.StandardPixmap.SP_MediaPlay), ("pause", QStyle.StandardPixmap.SP_MediaPause),
+            ("reset", QStyle.StandardPixmap.SP_BrowserReload), ("step", QStyle.StandardPixmap.SP_MediaSkipForward))}
+        self.play_btn = QPushButton(self._icons["play"], "Play")  # icons from the style: no glyph a font may lack
         self.play_btn.setToolTip("Play the world from your sketch (Space). Steer with the arrow keys or WASD")
-        self.reset_btn = QPushButton("⟲ Reset")
+        self.reset_btn = QPushButton(self._icons["reset"], "Reset")
         self.reset_btn.setToolTip("Restart from the current sketch (F5)")
-        self.step_btn = QPushButton("Step")
+        self.step_btn = QPushButton(self._icons["step"], "Step")
         self.step_btn.setToolTip("Generate one frame with the keys held now (F6)")
         self.autoplay_btn = QPushButton("Autoplay")
         self.autoplay_btn.setCheckable(True)
@@ -116,14 +138,18 @@ class PlayView(QWidget):
         info.addWidget(self.action_label, 1)
         info.addWidget(self.frame_label)
         info.addWidget(self.fps_label)
-        knobs = QGridLayout()
+        knobs = QGridLayout()  # one compact row: the frame gets the panel's height
+        knobs.setHorizontalSpacing(4)
         for i, (text, w) in enumerate((("Steps", self.steps), ("Temp.", self.temperature), ("Seed", self.seed),
                                         ("FPS", self.fps))):
             lab = QLabel(text)
             lab.setToolTip(w.toolTip())
-            knobs.addWidget(lab, i // 2, (i % 2) * 2)
-            knobs.addWidget(w, i // 2, (i % 2) * 2 + 1)
+            knobs.addWidget(lab, 0, i * 2)
+            knobs.addWidget(w, 0, i * 2 + 1)
+            knobs.setColumnStretch(i * 2 + 1, 1)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
         lay.addWidget(self.view, 1)
         lay.addLayout(info)
         lay.addLayout(buttons)
@@ -138,7 +164,8 @@ class PlayView(QWidget):
         self.frame_label.setText(f"frame {index}")
 
     def set_playing(self, playing: bool) -> None:
-        self.play_btn.setText("⏸ Pause" if playing else "▶ Play")
+        self.play_btn.setText("Pause" if playing else "Play")
+        self.play_btn.setIcon(self._icons["pause" if playing else "play"])
 
     def set_ready(self, ready: bool) -> None:
         for b in (self.play_btn, self.reset_btn, self.step_btn, self.autoplay_btn):
