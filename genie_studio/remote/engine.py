@@ -37,6 +37,8 @@ class Hosted:
     version: int = 0  # bumped by every change of state (step, rewind, set)
     owner: object = None  # the connection, or None while detached
     expires: float | None = None  # monotonic deadline while detached
+    source: str = ""  # the address of the connection that opened it (per-address session cap)
+    touched: bool = False  # stepped, rewound, set or resumed since it was opened (else no resume grace)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def header(self, **extra) -> dict:

@@ -8,14 +8,18 @@ replies with a text message or a binary frame message.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+
+from PIL import Image
 
 from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.remote import jsonlog
 from genie_studio.remote.engine import Hosted
 from genie_studio.remote.protocol import ENCODINGS, ProtocolError, dumps, encode_frame, error, field, pack
+from genie_studio.session import image_decode
 from genie_studio.session.actions import ActionError, action_index
-from genie_studio.session.prompt import PromptError
+from genie_studio.session.prompt import MAX_SIDE, PromptError
 
 MAX_SEED = 2**63 - 1
 MAX_TEMPERATURE = 100.0
@@ -46,8 +50,11 @@ class Handlers:
         except ActionError as e:
             reply = dumps(error("bad_action", str(e), rid))
         except Exception as e:  # noqa: BLE001 - reported to the client, logged with the traceback
-            jsonlog.log("internal_error", level=logging.ERROR, client=conn.cid, type=kind, error=repr(e))
-            logging.getLogger(jsonlog.LOGGER).exception("internal error handling %s", kind)
+            if conn.fault_log.take() == 0:  # a few per connection: a client cannot fill the log
+                jsonlog.log("internal_error", level=logging.ERROR, client=conn.cid, type=kind, error=repr(e)[:200])
+                logging.getLogger(jsonlog.LOGGER).exception("internal error handling %s", kind)
+            else:
+                self.server.counters["faults_not_logged"] += 1
             reply = dumps(error("internal", f"server fault while handling {kind}: {type(e).__name__}", rid))
         if isinstance(reply, str) and '"type":"error"' in reply[:20]:
             self.server.counters["errors"] += 1
@@ -66,8 +73,7 @@ class Handlers:
         raise ProtocolError("bad_request", "already said hello on this connection")
 
     async def ping(self, conn, msg, payload, rid):
-        return dumps({"type": "pong", "id": rid, "t": msg.get("t") if isinstance(msg.get("t"), (int, float))
-                      else None})
+        return dumps({"type": "pong", "id": rid, "t": field(msg, "t", float, None)})
 
     async def models(self, conn, msg, payload, rid):
         return dumps({"type": "models", "id": rid, "models": self.server.engine.describe()})
@@ -90,14 +96,18 @@ class Handlers:
         if len(conn.sessions) + conn.opening >= cfg.max_sessions_per_client:
             raise ProtocolError("session_limit", f"this connection has {cfg.max_sessions_per_client} sessions "
                                                  "open; close one first")
+        if srv.address_sessions(conn.source) >= cfg.max_sessions_per_address:
+            raise ProtocolError("session_limit", f"connections from your address hold {cfg.max_sessions_per_address} "
+                                                 "sessions; close one first")
         if len(srv.sessions) + sum(c.opening for c in srv.conns) >= cfg.max_sessions:
             raise ProtocolError("session_limit", f"the server holds {cfg.max_sessions} sessions; try later")
         conn.opening += 1
         try:
+            prompt = await self._prompt(conn, payload)
             async with srv.open_slots:  # a few opens at a time, as background work: steps of open sessions
                 session = eng.new_session(model, seed, steps, temperature)  # keep their share of the engine
                 session.max_history = cfg.max_rewind + session.context - 1
-                frame = await srv.batcher.background(session.reset, bytes(payload))
+                frame = await srv.batcher.background(session.reset, prompt)
                 for i in range(0, len(replay), REPLAY_CHUNK):
                     chunk = replay[i:i + REPLAY_CHUNK]
                     wait = conn.bucket.reserve(len(chunk))  # replayed steps count against the step rate
@@ -114,6 +124,20 @@ class Handlers:
             raise ProtocolError("unknown_session", "the connection closed while the session was opening")
         jsonlog.log("session_opened", client=conn.cid, session=sid, model=model, seed=seed, replayed=len(replay))
         return self._opened(hosted, rid, encode_frame(frame, encoding))
+
+    async def _prompt(self, conn, payload):
+        """The prompt image, decoded on the server's one prompt thread (never the engine's) and reduced
+        to ``prompt_work_pixels``; an open spends ``prompt_megapixel_cost`` steps of the connection's
+        step budget per megapixel past the first, and waits when that is spent."""
+        cfg, loop = self.server.cfg, asyncio.get_running_loop()
+        w, h = await loop.run_in_executor(self.server.decoder, _size, bytes(payload))
+        if w * h > cfg.max_prompt_pixels or max(w, h) > MAX_SIDE:
+            raise ProtocolError("too_large", f"prompt of {w}x{h} pixels; the limit here is "
+                                             f"{cfg.max_prompt_pixels / 1e6:g} megapixels")
+        wait = conn.bucket.reserve(cfg.prompt_megapixel_cost * max(0, w * h - 1e6) / 1e6) if w * h > 1e6 else 0
+        if wait:
+            await asyncio.sleep(wait)
+        return await loop.run_in_executor(self.server.decoder, _decode, bytes(payload), cfg)
 
     def _replay(self, msg, labels) -> list[tuple[int, int | None, float | None]]:
         raw = msg.get("replay") or []
@@ -158,19 +182,27 @@ class Handlers:
     async def step(self, conn, msg, payload, rid):
         hosted = self._own(conn, msg)
         action = self._action(msg.get("action"), hosted.session.labels)
-        wait = conn.bucket.take()
-        if wait:
-            raise ProtocolError("rate_limited", f"over {self.server.cfg.step_rate:g} steps/s",
-                                retry_after_ms=int(wait * 1000) + 1)
+        self._spend_step(conn)
         async with hosted.lock:
             if hosted.owner is not conn:
                 raise ProtocolError("unknown_session", "the session was closed or taken over by a resume")
             data, header = await self.server.batcher.step(hosted, action)
+            hosted.touched = True
         return pack({"type": "frame", "id": rid, **header}, data)
+
+    def _spend_step(self, conn) -> None:
+        """A step's share of the connection's step budget (steps, and set and rewind, which also take
+        the engine thread), or ``rate_limited``."""
+        wait = conn.bucket.take()
+        if wait:
+            raise ProtocolError("rate_limited", f"over {self.server.cfg.step_rate:g} steps/s (set and rewind "
+                                                "count as steps)", retry_after_ms=int(wait * 1000) + 1)
 
     async def rewind(self, conn, msg, payload, rid):
         hosted = self._own(conn, msg)
         n = field(msg, "n", int, 1, 0, 10**6)
+        self._spend_step(conn)
+        hosted.touched = True
         async with hosted.lock:
             s = hosted.session
             if n > s.rewind_limit:
@@ -190,6 +222,8 @@ class Handlers:
         hosted = self._own(conn, msg)
         steps = field(msg, "steps", int, None, 1, self.server.cfg.max_steps)
         temperature = field(msg, "temperature", float, None, 0.0, MAX_TEMPERATURE)
+        self._spend_step(conn)
+        hosted.touched = True
         async with hosted.lock:
             s = hosted.session
 
@@ -221,6 +255,7 @@ class Handlers:
             if hosted.owner is not None and hosted.owner is not conn:
                 hosted.owner.sessions.pop(hosted.sid, None)
             srv.add(conn, hosted)
+            hosted.touched = True
             data = await srv.engine.run(encode_frame, hosted.session.frame, hosted.encoding)
         jsonlog.log("session_resumed", client=conn.cid, session=hosted.sid, version=hosted.version)
         return self._opened(hosted, rid, data)
@@ -231,3 +266,19 @@ class Handlers:
             self.server.drop(hosted)
         jsonlog.log("session_closed", client=conn.cid, session=hosted.sid)
         return dumps({"type": "closed", "id": rid, "session": hosted.sid})
+
+
+def _size(payload: bytes) -> tuple[int, int]:
+    """A prompt image's size from its header (nothing decoded)."""
+    try:
+        with Image.open(io.BytesIO(payload)) as img:
+            return img.size
+    except Image.DecompressionBombError:
+        raise ProtocolError("too_large", "the prompt image has too many pixels") from None
+    except Exception as e:  # noqa: BLE001 - Pillow raises many types for a bad header
+        raise PromptError(f"prompt: not a readable image ({type(e).__name__}); send a PNG or a JPEG") from None
+
+
+def _decode(payload: bytes, cfg):
+    return image_decode.decode(io.BytesIO(payload), "prompt", PromptError, cfg.max_prompt_pixels, MAX_SIDE,
+                               max(1, cfg.prompt_work_pixels))

@@ -18,6 +18,7 @@ class ServerConfig:
     tls_key: str | None = None
     max_sessions: int = 64  # open + detached (awaiting resume) sessions, whole server
     max_sessions_per_client: int = 8  # per connection
+    max_sessions_per_address: int = 32  # open, opening and detached sessions of one source address
     max_connections: int = 128  # every connection, before and after hello
     max_unauthenticated: int = 16  # connections still waiting for hello (see docs/security.md)
     source_rate: float = 10.0  # upgrades without a valid bearer token per second per source address ...
@@ -28,6 +29,9 @@ class ServerConfig:
     allowed_origins: tuple[str, ...] = ()  # browser Origin values let in (requests without Origin always are)
     max_message: int = 8 * 1024 * 1024  # bytes; bigger messages close the connection (1009)
     max_prompt: int = 4 * 1024 * 1024  # bytes of prompt image in an open request
+    max_prompt_pixels: int = 16_000_000  # pixels of a prompt image (the desktop takes 64 M)
+    prompt_work_pixels: int = 262_144  # a prompt is reduced to at most this many while decoded
+    prompt_megapixel_cost: float = 1.0  # steps of the step budget an open spends per megapixel past the first
     max_replay: int = 4096  # steps replayed in one open
     max_opening: int = 2  # opens (prompt encoding + replay) running at once, whole server
     background_share: float = 0.25  # engine time opens may take while steps wait (StepBatcher)
@@ -38,6 +42,8 @@ class ServerConfig:
     bad_rate: float = 20.0  # malformed messages per second a connection may send (token bucket) ...
     bad_burst: int = 100  # ... with this burst; past it the connection is closed (1008)
     idle_timeout: float = 300.0  # seconds without a message before a connection is closed
+    error_log_rate: float = 0.1  # server faults logged with a traceback per second per connection ...
+    error_log_burst: int = 3  # ... with this burst; the rest are only counted
     hello_timeout: float = 10.0  # seconds to send hello after connecting
     resume_grace: float = 120.0  # seconds a dropped connection's sessions wait for a resume
     batch_window_ms: float = 2.0  # how long the batcher waits for more steps after the first one
@@ -51,8 +57,10 @@ class ServerConfig:
                              f"loopback only)")
 
     def public_limits(self) -> dict:
-        return {"max_sessions_per_client": self.max_sessions_per_client, "max_message": self.max_message,
-                "max_prompt": self.max_prompt, "max_replay": self.max_replay, "max_inflight": self.max_inflight,
+        return {"max_sessions_per_client": self.max_sessions_per_client,
+                "max_sessions_per_address": self.max_sessions_per_address, "max_message": self.max_message,
+                "max_prompt": self.max_prompt, "max_prompt_pixels": self.max_prompt_pixels,
+                "max_replay": self.max_replay, "max_inflight": self.max_inflight,
                 "step_rate": self.step_rate, "step_burst": self.step_burst, "idle_timeout": self.idle_timeout,
                 "resume_grace": self.resume_grace, "max_steps": self.max_steps, "max_rewind": self.max_rewind}
 

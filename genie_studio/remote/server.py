@@ -21,6 +21,7 @@ import math
 import secrets
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from websockets.asyncio.server import serve
@@ -53,13 +54,15 @@ class Conn:
 
     def __init__(self, ws, cid: int, cfg: ServerConfig):
         self.ws, self.cid = ws, cid
-        self.peer = _peer(ws)
+        self.peer, self.source = _peer(ws), _source(ws)
         self.sessions: dict[str, Hosted] = {}
         self.bucket = TokenBucket(cfg.step_rate, cfg.step_burst)
         self.bad = TokenBucket(cfg.bad_rate, cfg.bad_burst)  # malformed messages
+        self.fault_log = TokenBucket(cfg.error_log_rate, cfg.error_log_burst)  # tracebacks logged
         self.tasks: set[asyncio.Task] = set()
         self.opening = 0
         self.closed = False  # set when the connection ends; sessions are never added to a closed one
+        self.since = time.monotonic()
 
     async def send(self, message) -> None:
         try:
@@ -89,8 +92,11 @@ class WorldServer:
         self._delayed = 0  # refusals being held (refusal_delay)
         self.batcher: StepBatcher | None = None
         self.open_slots: asyncio.Semaphore | None = None  # opens at once (made on the server's loop)
+        self.decoder = ThreadPoolExecutor(1, thread_name_prefix="prompt-decoder")  # one prompt image at a time
         self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0, "refused": 0,
-                         "closed_for_bad_messages": 0, "sources_over_budget": 0}
+                         "closed_for_bad_messages": 0, "sources_over_budget": 0,
+                         "faults_not_logged": 0, "dropped_untouched": 0,
+                         "evicted_before_hello": 0}
 
     # ---- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -133,6 +139,7 @@ class WorldServer:
         if self.batcher:
             await self.batcher.stop()
         await asyncio.get_running_loop().run_in_executor(None, self.engine.executor.shutdown)
+        self.decoder.shutdown(wait=False, cancel_futures=True)
         log("stopped", **self.stats())
 
     def stats(self) -> dict:
@@ -169,7 +176,7 @@ class WorldServer:
         ended meanwhile, since its client never learns the resume token."""
         if conn.closed:
             return False
-        hosted.owner, hosted.expires = conn, None
+        hosted.owner, hosted.expires, hosted.source = conn, None, hosted.source or conn.source
         self.sessions[hosted.sid] = hosted
         self.by_resume[hosted.resume] = hosted
         conn.sessions[hosted.sid] = hosted
@@ -182,13 +189,21 @@ class WorldServer:
             hosted.owner.sessions.pop(hosted.sid, None)
         hosted.owner = None
 
+    def address_sessions(self, source: str) -> int:
+        """Sessions held (open, detached, or opening) by connections from ``source``."""
+        return (sum(1 for h in self.sessions.values() if h.source == source)
+                + sum(c.opening for c in self.conns if c.source == source))
+
     def new_ids(self) -> tuple[str, str]:
         return f"s{next(self._ids)}", secrets.token_urlsafe(24)
 
     def _detach_all(self, conn: Conn) -> None:
+        """A dropped connection's sessions wait ``resume_grace`` for a resume; one that was never
+        stepped, rewound, set or resumed is freed at once (reopening it costs only its prompt)."""
         deadline = time.monotonic() + self.cfg.resume_grace
         for h in list(conn.sessions.values()):
-            if self.cfg.resume_grace <= 0:
+            if self.cfg.resume_grace <= 0 or not h.touched:
+                self.counters["dropped_untouched"] += not h.touched
                 self.drop(h)
                 continue
             h.owner, h.expires = None, deadline
@@ -219,11 +234,22 @@ class WorldServer:
             self.counters["refused"] += 1
             return await self._refuse(ws, source, http.HTTPStatus.SERVICE_UNAVAILABLE,
                                       "too many connections from this address; try again later\n")
-        if len(self.live) >= cfg.max_connections or (not pre and len(self.pending) >= cfg.max_unauthenticated):
+        if len(self.live) >= cfg.max_connections:
             self.counters["refused"] += 1
             return await self._refuse(ws, source, http.HTTPStatus.SERVICE_UNAVAILABLE,
                                       "too many connections; try again later\n")
+        if not pre and len(self.pending) >= cfg.max_unauthenticated:
+            self._evict_oldest_pending()
         return None
+
+    def _evict_oldest_pending(self) -> None:
+        """Make room for a new connection waiting for hello by closing the one that has waited longest:
+        an honest client says hello within milliseconds, so connections that never do cannot keep
+        newcomers out (a server without a token cannot tell them apart otherwise)."""
+        oldest = min(self.pending, key=lambda c: c.since)
+        self.pending.discard(oldest)
+        self.counters["evicted_before_hello"] += 1
+        asyncio.ensure_future(oldest.ws.close(1013, "too many connections waiting for hello"))
 
     def _spend(self, source: str) -> bool:
         """Spend one of ``source``'s upgrades without a valid bearer token; True when it has none left
@@ -258,8 +284,10 @@ class WorldServer:
         return response
 
     def _preauthenticated(self, request) -> bool:
-        """No token to check, or the right one in ``Authorization: Bearer`` during the upgrade."""
-        return self.cfg.token is None or check_token(self.cfg.token, bearer_token(request.headers) or "")
+        """The right token in ``Authorization: Bearer`` during the upgrade. A server without a token
+        has none to show: its connections wait for hello under the same caps (pre-hello count, the
+        source's upgrade budget) as those that show none."""
+        return self.cfg.token is not None and check_token(self.cfg.token, bearer_token(request.headers) or "")
 
     async def _handle(self, ws) -> None:
         cfg = self.cfg
