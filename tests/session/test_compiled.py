@@ -1,7 +1,13 @@
-"""Compiled stepping (session/compiled.py): built once into the user cache, loaded after, same frames."""
+"""Compiled stepping (session/compiled.py): built once into the user cache, loaded after, same frames.
+
+Compiling costs 10-20 s a graph here, so the tests share one cache: ``compile_cache`` builds the tiny
+model's two graphs (step and decode, batch 1) once per test session, and each test plays from its own
+copy of that folder (a test may damage or remove a package in its copy). Four graphs are compiled in
+all: the two shared ones, the damaged decoder rebuilt, and the decoder built while play goes on.
+"""
 
 import shutil
-import time
+import threading
 
 import numpy as np
 import pytest
@@ -27,14 +33,38 @@ def _play(wm, acts, seed=3):
     return s, frames
 
 
-def test_compile_once_then_load_and_play_the_same_frames():
-    acts = [2, 2, 1, 3, 0, 2, 1]  # past the 4-frame context: the padded window slides
-    wm = tiny_world()
-    eager_s, eager_frames = _play(wm, acts)
-    assert compiled.missing(wm, "cpu", "fp32") == [("step", 1), ("decode", 1)]
+@pytest.fixture(scope="session")
+def compile_cache(tmp_path_factory):
+    """The tiny model compiled once (step and decode graphs, batch 1) into a shared cache folder:
+    ``{"folder", "model", "missing_before", "report"}``; ``model`` holds the loaded graphs."""
+    home = tmp_path_factory.mktemp("compile-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GENIE_STUDIO_HOME", str(home))
+        mp.delenv("GENIE_STUDIO_COMPILE")
+        wm = tiny_world()
+        missing_before = compiled.missing(wm, "cpu", "fp32")
+        report = compiled.prepare(wm, "cpu", "fp32", batches=[1])
+        folder = compiled.cache_folder()
+    return {"folder": folder, "model": wm, "missing_before": missing_before, "report": report}
 
-    report = compiled.prepare(wm, "cpu", "fp32", batches=[1])
+
+@pytest.fixture
+def compiling(compile_cache, monkeypatch):
+    """Compiling on, with this test's own copy of the shared cache folder; yields the folder."""
+    monkeypatch.delenv("GENIE_STUDIO_COMPILE")
+    folder = compiled.cache_folder()  # under this test's GENIE_STUDIO_HOME (tests/conftest.py)
+    shutil.copytree(compile_cache["folder"], folder)
+    return folder
+
+
+def test_compile_once_then_load_and_play_the_same_frames(compile_cache, compiling):
+    acts = [2, 2, 1, 3, 0, 2, 1]  # past the 4-frame context: the padded window slides
+    eager_s, eager_frames = _play(tiny_world(), acts)  # a model object without compiled graphs
+    assert compile_cache["missing_before"] == [("step", 1), ("decode", 1)]
+    report = compile_cache["report"]
     assert report["error"] is None and report["compiled"] == 2
+
+    wm = compile_cache["model"]  # the model object that compiled its graphs
     assert compiled.frame_step(wm, "cpu", "fp32", 1, wm.dynamics.cfg.context)[0].compiled
     s, frames = _play(wm, acts)
     assert [f.tokens.tolist() for f in s.history] == [f.tokens.tolist() for f in eager_s.history]
@@ -44,6 +74,8 @@ def test_compile_once_then_load_and_play_the_same_frames():
     assert compiled.missing(again, "cpu", "fp32") == []
     report = compiled.prepare(again, "cpu", "fp32", batches=[1])
     assert report == {**report, "loaded": 2, "compiled": 0, "error": None}
+    s, frames = _play(again, acts)  # loaded graphs play the same frames too
+    assert all(np.array_equal(a, b) for a, b in zip(frames, eager_frames))
     other = tiny_world(seed=1)  # other weights are other packages
     assert compiled.missing(other, "cpu", "fp32") == [("step", 1), ("decode", 1)]
 
@@ -54,16 +86,16 @@ def test_compile_once_then_load_and_play_the_same_frames():
     assert compiled.frame_step(wm, "cpu", "fp32", 3, 4)[1] == 3
 
 
-def test_a_damaged_package_is_rebuilt_and_compile_can_be_turned_off(monkeypatch):
-    wm = tiny_world(seed=2)
-    assert compiled.prepare(wm, "cpu", "fp32", batches=[1])["compiled"] == 2
-    path = compiled.package_path(wm, "decode", "cpu", "fp32", 1)
+def test_a_damaged_package_is_rebuilt_and_compile_can_be_turned_off(compiling, monkeypatch):
+    path = compiled.package_path(tiny_world(), "decode", "cpu", "fp32", 1)
+    assert path.is_relative_to(compiling)
     path.write_bytes(path.read_bytes()[:100])  # truncated on disk
-    fresh = tiny_world(seed=2)
+    fresh = tiny_world()
     report = compiled.prepare(fresh, "cpu", "fp32", batches=[1])
     assert report["error"] is None and report["compiled"] == 1 and report["loaded"] == 1
+    assert compiled.frame_decoder(fresh, "cpu", "fp32", 1)[0].compiled
     monkeypatch.setattr(compiled, "SLOWER", 0.0)  # as if every compiled graph lost to eager here
-    slow = tiny_world(seed=2)
+    slow = tiny_world()
     report = compiled.prepare(slow, "cpu", "fp32", batches=[1])
     assert report["slower"] == 2 and report["error"] is None
     assert not compiled.frame_step(slow, "cpu", "fp32", 1, 4)[0].compiled  # eager, not the slower graph
@@ -88,25 +120,29 @@ def test_batches_pad_to_a_bucket():
         assert all(np.array_equal(x, y) for x, y in zip(one, many))
 
 
-def test_play_goes_on_while_the_graphs_build_in_the_background(monkeypatch):
+def test_play_goes_on_while_the_graphs_build_in_the_background(compiling):
     from genie_studio.session.open import SessionSettings, open_local
 
-    monkeypatch.delenv("GENIE_STUDIO_COMPILE")
+    compiled.package_path(tiny_world(), "decode", "cpu", "fp32", 1).unlink()  # the decoder is built meanwhile
     acts = [2, 1, 3, 0, 2, 1, 1, 2, 3, 0, 2, 2]
-    _, reference = _play(tiny_world(seed=4), acts)
-    heard = []
-    s = open_local(SessionSettings(model=tiny_world(seed=4), precision="fp32", seed=3, compile_in_background=True,
-                                   on_compile=lambda text, done, total: heard.append((done, total))))
+    _, reference = _play(tiny_world(), acts)
+    heard, built = [], threading.Event()
+
+    def on_compile(text, done, total):
+        heard.append((done, total))
+        if done == total:
+            built.set()
+
+    s = open_local(SessionSettings(model=tiny_world(), precision="fp32", seed=3, compile_in_background=True,
+                                   on_compile=on_compile))
     s.reset(_prompt())
     frames, graph_seen = [], []
     for a in acts:  # the eager modules step while export traces (a copy of) them on the other thread
         frames.append(s.step(a))
-        graph_seen.append(compiled.frame_step(s.model, "cpu", "fp32", 1, s.context)[0].compiled)
-    for _ in range(600):
-        if heard and heard[-1] == (2, 2):
-            break
-        time.sleep(0.1)
+        graph_seen.append(compiled.frame_decoder(s.model, "cpu", "fp32", 1)[0].compiled)
+    assert built.wait(120), heard
     assert heard[-1] == (2, 2)
     assert compiled.frame_step(s.model, "cpu", "fp32", 1, s.context)[0].compiled
+    assert compiled.frame_decoder(s.model, "cpu", "fp32", 1)[0].compiled
     assert all(np.array_equal(a, b) for a, b in zip(frames, reference))
     assert not graph_seen[0]  # the first frames did not wait for the compiler
