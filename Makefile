@@ -42,7 +42,9 @@ lint: venv
 	@$(VENV)/bin/ruff check genie_studio tests benchmarks plugins
 	@$(VENV)/bin/lint-imports
 
-test: venv apt-deps lint
+# lint-imports runs once, inside pytest (tests/test_foundation.py::test_import_contracts_hold)
+test: venv apt-deps
+	@$(VENV)/bin/ruff check genie_studio tests benchmarks plugins
 	@$(VENV)/bin/python -m pytest
 
 bench: venv
