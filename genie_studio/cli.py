@@ -1,4 +1,4 @@
-"""The `genie-studio` command line (DESIGN.md s4).
+"""The `genie-studio` command line (docs/architecture.md, "Layers": cli, then commands/).
 
 Each subcommand lives in ``genie_studio/commands/<name>.py`` with ``add_arguments(parser)`` and
 ``run(args) -> int``; heavy imports happen inside ``run`` so that ``--help`` is instant.

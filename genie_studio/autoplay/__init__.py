@@ -6,7 +6,7 @@ the latent actions a player chose; it then drives a ``WorldSession`` (``genie-st
 the editor's Autoplay toggle). ``experiment`` reproduces the paper's agent experiment on the
 procedural platformer, where the true actions and the real game are known.
 
-No UI toolkit here (DESIGN s1): the editor and the CLI drive this package.
+No UI toolkit here (docs/architecture.md, "Layers"): the editor and the CLI drive this package.
 """
 
 from genie_studio.autoplay.policy import (

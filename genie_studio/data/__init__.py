@@ -1,1 +1,1 @@
-"""data layer (see DESIGN.md s1)."""
+"""data layer (see docs/architecture.md, "Layers")."""

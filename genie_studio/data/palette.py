@@ -1,4 +1,4 @@
-"""The semantic sketch palette (DESIGN.md s3), shared by the generator, the probe and the editor's brushes.
+"""The semantic sketch palette (docs/palette.md), shared by the generator, the probe and the editor's brushes.
 
 The machine-readable copy lives next to this module in ``palette.json`` (regenerate it with
 ``python -m genie_studio.data.palette``); a test checks the two agree. See docs/palette.md.

@@ -1,1 +1,1 @@
-"""editor layer (see DESIGN.md s1)."""
+"""editor layer (see docs/architecture.md, "Layers")."""

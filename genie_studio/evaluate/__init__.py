@@ -1,1 +1,1 @@
-"""evaluate layer (see DESIGN.md s1)."""
+"""evaluate layer (see docs/architecture.md, "Layers")."""

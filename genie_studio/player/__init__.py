@@ -1,4 +1,4 @@
-"""player layer (see DESIGN.md s1): the pygame window, ``window.run_player``.
+"""player layer (see docs/architecture.md, "Layers"): the pygame window, ``window.run_player``.
 
 SDL hints are set here, before any module of this package imports pygame (see genie_studio.input).
 """

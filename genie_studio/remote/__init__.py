@@ -1,1 +1,1 @@
-"""remote layer (see DESIGN.md s1)."""
+"""remote layer (see docs/architecture.md, "Layers")."""

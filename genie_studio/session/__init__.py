@@ -1,1 +1,1 @@
-"""session layer (see DESIGN.md s1)."""
+"""session layer (see docs/architecture.md, "Layers")."""

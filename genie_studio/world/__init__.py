@@ -1,1 +1,1 @@
-"""world layer (see DESIGN.md s1)."""
+"""world layer (see docs/architecture.md, "Layers")."""
