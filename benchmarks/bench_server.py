@@ -39,7 +39,7 @@ def bench_model(model: str, tiny: bool, tmp: Path) -> tuple[str, tuple[int, int]
     if tiny:
         import torch
 
-        from tests.tiny_models import save_world, tiny_world
+        from genie_studio.world.tiny import save_world, tiny_world
 
         torch.manual_seed(0)
         save_world(tiny_world(), tmp / "tiny")

@@ -23,8 +23,8 @@ def _isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory):
-    """A tiny random model folder (tests.tiny_models), shared read-only by the tests that load models."""
-    from tests.tiny_models import save_world, tiny_world
+    """A tiny random model folder (genie_studio.world.tiny), shared read-only by the tests that load models."""
+    from genie_studio.world.tiny import save_world, tiny_world
 
     d = tmp_path_factory.mktemp("models") / "tiny"
     save_world(tiny_world(), d)

@@ -20,7 +20,7 @@ from genie_studio.autoplay.policy import (
 )
 from genie_studio.cli import main
 from genie_studio.data.platformer import ACTIONS
-from tests.tiny_models import LABELS, save_world, tiny_world
+from genie_studio.world.tiny import LABELS, save_world, tiny_world
 
 torch.set_num_threads(1)
 

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from genie_studio.autoplay.policy import Policy, PolicyConfig, save_policy
 from genie_studio.config import load_settings
 from genie_studio.world.bundle import load_model
+from genie_studio.world.tiny import LABELS
 from tests.editor.windows import open_window
-from tests.tiny_models import LABELS
 
 torch.set_num_threads(1)
 

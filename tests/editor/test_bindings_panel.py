@@ -118,7 +118,7 @@ def test_main_window_plays_with_the_pad_and_a_rebinding(qtbot, tmp_path, pad):
     """Issue #8 'done when': the d-pad steers the editor's world; a rebinding works at once and after a restart."""
     from genie_studio.config import load_settings
     from genie_studio.editor.main_window import MainWindow
-    from tests.tiny_models import save_world, tiny_world
+    from genie_studio.world.tiny import save_world, tiny_world
 
     save_world(tiny_world(), tmp_path / "tiny")
 

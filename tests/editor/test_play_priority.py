@@ -11,8 +11,8 @@ import torch
 
 from genie_studio.editor import worker as worker_mod
 from genie_studio.editor.main_window import PREVIEW_FRAMES
+from genie_studio.world.tiny import LABELS
 from tests.editor.windows import open_window
-from tests.tiny_models import LABELS
 
 torch.set_num_threads(1)
 SLICE_S = 0.25  # the sleep added to every preview slice: a whole preview takes > 8 s

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from genie_studio.config import load_settings
 from genie_studio.editor.main_window import MainWindow
 from genie_studio.project import document as prj
-from tests.tiny_models import LABELS
+from genie_studio.world.tiny import LABELS
 
 torch.set_num_threads(1)
 

@@ -14,7 +14,7 @@ from genie_studio.evaluate.fidelity import (
     ink_classes,
     persistence,
 )
-from tests.tiny_models import tiny_world
+from genie_studio.world.tiny import tiny_world
 
 
 def _scene(w=96, h=64, shift=0, erase=()):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from genie_studio.evaluate.labels import classify, control_action, control_test, label_actions, probe_prompts
-from tests.tiny_models import tiny_world
+from genie_studio.world.tiny import tiny_world
 
 
 def test_classify_names_the_motion():

@@ -8,8 +8,8 @@ import torch
 from genie_studio.controls import default_profile, load_profile, save_profile
 from genie_studio.player.window import default_scale, run_player
 from genie_studio.session.world_session import WorldSession
+from genie_studio.world.tiny import LABELS, tiny_world
 from tests.input.virtual_pad import GAMECONTROLLER, VirtualPad
-from tests.tiny_models import LABELS, tiny_world
 
 torch.set_num_threads(1)
 NOOP, LEFT, RIGHT, JUMP = range(4)

@@ -56,9 +56,8 @@ def test_replay_is_deterministic_and_checks_the_model(model_dir, prompt, tmp_pat
     # a different seed gives different frames: the check above can fail
     other, _ = record(model_dir, prompt, tmp_path / "rec2", seed=4)
     assert not all(np.array_equal(a, b) for a, b in zip(other.frames(), rec.frames()))
-    import sys
-    sys.path.insert(0, str(prompt.parents[2] / "tests"))
-    from tiny_models import tiny_world
+    from genie_studio.world.tiny import tiny_world
+
     with pytest.raises(ReplayError, match="config sha256"):
         list(replay(rec, model=tiny_world(seed=5)))
 

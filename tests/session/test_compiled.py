@@ -15,7 +15,7 @@ import torch
 
 from genie_studio.session import compiled
 from genie_studio.session.world_session import WorldSession, step_many
-from tests.tiny_models import tiny_world
+from genie_studio.world.tiny import tiny_world
 
 torch.set_num_threads(1)
 pytestmark = pytest.mark.skipif(not any(shutil.which(c) for c in ("g++", "c++", "clang++")),

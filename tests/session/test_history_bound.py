@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from genie_studio.session.world_session import WorldSession, step_many
-from tests.tiny_models import tiny_world
+from genie_studio.world.tiny import tiny_world
 
 torch.set_num_threads(1)
 ACTS = [2, 2, 1, 3, 0, 2, 1, 1, 2, 3, 0, 0, 1, 2]  # 14 steps: past the bound and the 4-frame context

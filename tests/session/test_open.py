@@ -5,7 +5,7 @@ import pytest
 from genie_studio.session.devices import resolve_precision
 from genie_studio.session.open import SessionError, SessionSettings, open_local
 from genie_studio.session.world_session import WorldSession
-from tests.tiny_models import tiny_world
+from genie_studio.world.tiny import tiny_world
 
 
 def test_a_folder_becomes_a_local_session_with_the_knobs(model_dir):

@@ -2,7 +2,7 @@
 
 from genie_studio.session.protocol import Session
 from genie_studio.session.world_session import WorldSession
-from tests.tiny_models import tiny_world
+from genie_studio.world.tiny import tiny_world
 
 
 def test_a_local_session_is_a_session():

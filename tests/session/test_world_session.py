@@ -9,7 +9,7 @@ from genie_studio.session.actions import ActionError, parse_spec
 from genie_studio.session.prompt import PromptError, fit_prompt
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import load_model
-from tests.tiny_models import LABELS, save_world, tiny_world
+from genie_studio.world.tiny import LABELS, save_world, tiny_world
 
 torch.set_num_threads(1)
 

@@ -3,7 +3,7 @@
 import torch
 
 from genie_studio.world.frame_step import FrameStep
-from tests.tiny_models import tiny_world
+from genie_studio.world.tiny import tiny_world
 
 torch.set_num_threads(1)
 
