@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
-from genie_studio.config import load_settings, save_settings
+from genie_studio.config import DEFAULTS, load_settings, save_settings
 from genie_studio.controls.keymap import action_for_keys
 from genie_studio.editor.action_palette import ActionPalette
 from genie_studio.editor.autoplay import AutoplayControl
@@ -278,7 +278,7 @@ class MainWindow(QMainWindow):
             return
         try:
             self.record_controls.start(**self.session_info | {"prompt": self.canvas.sketch_array()},
-                                       fps=self.settings.get("fps", 15))
+                                       fps=self.settings.get("fps", DEFAULTS["fps"]))
         except (RecordingError, OSError) as e:
             QMessageBox.warning(self, "Cannot record", str(e))
             return

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE, DEFAULTS
 from genie_studio.editor.qt_image import to_qimage
 
 
@@ -155,7 +155,7 @@ class PlayView(QWidget):
         lay.addLayout(buttons)
         lay.addLayout(knobs)
         self.set_knobs({"maskgit_steps": DEFAULT_MASKGIT_STEPS, "temperature": DEFAULT_TEMPERATURE, "seed": 0,
-                        "fps": 15})
+                        "fps": DEFAULTS["fps"]})
 
     def set_frame(self, frame, action_label: str | None, fps: float, index: int) -> None:
         self.view.set_frame(frame)

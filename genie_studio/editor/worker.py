@@ -24,6 +24,7 @@ import time
 
 from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from genie_studio.config import DEFAULTS
 from genie_studio.recording import Recorder
 from genie_studio.session.prompt import PromptError
 from genie_studio.session.protocol import Session
@@ -63,7 +64,7 @@ class WorldWorker(QObject):
         self.session: Session | None = None
         self.action = 0  # written by the UI thread, read before each step
         self.driver = None  # autoplay (issue #20): when set, it chooses the action; the UI clears it at once
-        self.fps_target = 15
+        self.fps_target = DEFAULTS["fps"]
         self.playing = False  # the gate read before each step; the UI may clear it at any time
         self._running = False  # what the worker last announced with playingChanged
         self._timer = QTimer(self)
@@ -102,7 +103,7 @@ class WorldWorker(QObject):
             self.modelFailed.emit(OOM_HELP if _is_oom(e) else f"could not load the model: {e}")
             return
         self.session = s
-        self.fps_target = int(settings.get("fps", 15))
+        self.fps_target = int(settings.get("fps", DEFAULTS["fps"]))
         self.modelLoaded.emit({"name": s.model.name, "path": str(s.model.path or ""), "labels": list(s.labels),
                                "resolution": tuple(s.resolution), "device": str(s.device),
                                "patch": s.patch, "model": s.model})

@@ -26,6 +26,7 @@ import numpy as np
 import pygame
 
 import genie_studio.input  # noqa: F401  (sets SDL hints before pygame starts SDL)
+from genie_studio.config import DEFAULTS
 from genie_studio.controls import Profile, describe_chord, load_profile, remap
 from genie_studio.input.gamepads import Gamepads
 from genie_studio.input.state import InputState
@@ -87,7 +88,7 @@ def _quit_signals():
             signal.signal(s, h)
 
 
-def run_player(session, fps: int = 15, scale: int | None = None, profile: Profile | None = None,
+def run_player(session, fps: int = DEFAULTS["fps"], scale: int | None = None, profile: Profile | None = None,
                max_frames: int | None = None,
                record: Callable[[np.ndarray, int | None], None] | None = None, prompt=None) -> int:
     """Play ``session`` (already reset to a prompt) in a window until Esc/close or ``max_frames`` ticks.
