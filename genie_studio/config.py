@@ -30,6 +30,10 @@ APP = "genie-studio"
 DEFAULT_MASKGIT_STEPS = 2
 # MaskGIT sampling temperature of a world session (0: the most likely tokens)
 DEFAULT_TEMPERATURE = 1.0
+# How a session makes each frame: "copy" keeps the whole drawing as the level and generates only what
+# moves (session/level.py); "free" generates every token of every frame (the first releases' decoder)
+DECODERS = ("copy", "free")
+DEFAULT_DECODER = "free"
 SCHEMA_VERSION = 1
 
 DEFAULTS: dict = {

@@ -103,6 +103,7 @@ SNAP = 0.1  # a drawing within 10% of the training scale is fitted by its height
 INK_THRESHOLD = 60.0  # RGB distance from the paper colour beyond which a pixel is ink
 THIN = 0.8  # share of ink in strokes thinner than half a model pixel that makes a drawing "pencil"
 MAX_ANALYSIS_PIXELS = 4_000_000  # the thin-stroke test runs on windows up to this size
+MAX_SCREENS = 32  # the longest level a session keeps, in views (fit_strip)
 
 
 def player_box(a: np.ndarray) -> tuple[float, float, float] | None:
@@ -198,8 +199,41 @@ def fit_prompt(src, size: tuple[int, int], frame_player: bool = True) -> np.ndar
     H, W = size
     img = to_rgb(open_image(src))
     w, h = img.size
-    box = player_box(np.asarray(img))
-    x0, y0, ww, wh = _window((h, w), (H, W), box, frame_player)
+    x0, y0, ww, wh = _window((h, w), (H, W), player_box(np.asarray(img)), frame_player)
+    return _render(img, (x0, y0, ww, wh), (H, W))
+
+
+def fit_strip(src, size: tuple[int, int], frame_player: bool = True, patch: int = 4,
+              max_screens: int = MAX_SCREENS) -> tuple[np.ndarray, int]:
+    """The whole drawing at the model's scale: (strip [H, Ws, 3] uint8, view x in pixels).
+
+    The same policy as :func:`fit_prompt` (scale, vertical placement, the view framed on the player),
+    but the window spans the drawing's whole width, so that ``strip[:, x:x + W]`` is the prompt frame
+    and the rest is the level beyond the view. ``Ws`` and the view's x are multiples of ``patch`` (the
+    camera moves in token columns); a drawing no wider than the view gives a strip one view wide. At
+    most ``max_screens`` views are kept, around the first one (bounded memory for absurd aspect ratios).
+    """
+    H, W = size
+    img = to_rgb(open_image(src))
+    w, h = img.size
+    x0, y0, ww, wh = _window((h, w), (H, W), player_box(np.asarray(img)), frame_player)
+    f = wh / H  # source pixels per model pixel
+    sx0, sx1 = min(x0, 0.0), max(x0 + ww, float(w))
+    width = max(W, int(np.ceil((sx1 - sx0) / f / patch - 1e-6)) * patch)
+    width = min(width, max(W, max_screens * W // patch * patch))
+    view = int(np.clip(round((x0 - sx0) / f / patch) * patch, 0, width - W))
+    if width == max_screens * W // patch * patch and (sx1 - sx0) / f > width:  # crop around the view
+        left = int(np.clip(view - (width - W) // 2, 0, (sx1 - sx0) / f - width)) // patch * patch
+        sx0, view = sx0 + left * f, view - left
+    strip = _render(img, (sx0, y0, width * f, wh), (H, width))
+    return strip, view
+
+
+def _render(img: Image.Image, window: tuple[float, float, float, float], size: tuple[int, int]) -> np.ndarray:
+    """The source ``window`` (x0, y0, width, height; it may reach past the image) resampled to ``size``."""
+    H, W = size
+    w, h = img.size
+    x0, y0, ww, wh = window
     f = wh / H  # source pixels per model pixel
     # the part of the window inside the image, and where it lands in the model frame
     ix0, iy0 = max(0, int(round(x0))), max(0, int(round(y0)))

@@ -25,10 +25,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.config import DECODERS, DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
-from genie_studio.session.prompt import fit_prompt
+from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, plan_frame
+from genie_studio.session.prompt import fit_prompt, fit_strip
 from genie_studio.world.bundle import WorldModel, load_model
 from genie_studio.world.maskgit import decode_frame, sample_tokens
 
@@ -42,6 +43,9 @@ class _Frame:
     image: np.ndarray  # [H, W, 3] uint8
     rng: torch.Tensor  # generator state after this frame was made
     kv: torch.Tensor | None = None  # [2 (k, v), layers, S+1, heads, head dim] once committed
+    camera: int = 0  # the view's column in the level memory (decoder "copy")
+    region: np.ndarray | None = None  # [h, w] bool: token cells of the dynamic things (decoder "copy")
+    opened: torch.Tensor | None = None  # [S] bool: the tokens the model generated (decoder "copy")
 
 
 class WorldSession:
@@ -52,7 +56,8 @@ class WorldSession:
 
     def __init__(self, model: WorldModel | str | os.PathLike, device: str | torch.device = "cpu",
                  steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
-                 context: int | None = None, precision: str = "bf16", cached: bool = True):
+                 context: int | None = None, precision: str = "bf16", cached: bool = True,
+                 decoder: str = DEFAULT_DECODER, endless: bool = False):
         if not isinstance(model, WorldModel):
             model = load_model(Path(model), device=device)
         if model.tokenizer is None or model.dynamics is None:
@@ -65,6 +70,10 @@ class WorldSession:
             raise ValueError("context must be at least 2 frames")
         self.precision = precision
         self.cached = cached
+        if decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, not {decoder!r}")
+        self.decoder, self.endless = decoder, bool(endless)
+        self.level: LevelMemory | None = None  # the whole drawing, with decoder "copy"
         self.generator = torch.Generator().manual_seed(self.seed)
         self.history: list[_Frame] = []
 
@@ -90,12 +99,21 @@ class WorldSession:
         if seed is not None:
             self.seed = int(seed)
         self.generator = torch.Generator().manual_seed(self.seed)
-        rgb = fit_prompt(prompt, self.resolution)
+        camera, self.level = 0, None
+        if self.decoder == "copy":
+            strip, view_x = fit_strip(prompt, self.resolution, patch=self.patch)
+            self.level = build_memory(self.model.tokenizer, strip, view_x, self.device, self._autocast)
+            camera = self.level.start
+            rgb = self.level.view(camera)
+        else:
+            rgb = fit_prompt(prompt, self.resolution)
         with torch.no_grad(), self._autocast():
             x = torch.from_numpy(np.array(rgb)).to(self.device).float().div(255)[None, None]
             tokens = self.model.tokenizer.encode(x)[0, 0]
         self.history = []
         self._push(tokens, self.model.dynamics.no_action)
+        if self.level is not None:
+            self.history[-1].camera, self.history[-1].region = camera, dynamic_tokens(rgb, self.patch)
         return self.frame
 
     def action_index(self, action) -> int:
@@ -128,7 +146,8 @@ class WorldSession:
     def sibling(self) -> WorldSession:
         """A new session with this one's model and settings, not reset (its own history and generator)."""
         return WorldSession(self.model, device=self.device, steps=self.steps, temperature=self.temperature,
-                            seed=self.seed, context=self.context, precision=self.precision, cached=self.cached)
+                            seed=self.seed, context=self.context, precision=self.precision, cached=self.cached,
+                            decoder=self.decoder, endless=self.endless)
 
     def fork(self) -> WorldSession:
         """An independent copy that continues from the same state (same model weights, shared)."""
@@ -183,7 +202,7 @@ class WorldSession:
 def _group_key(s: WorldSession):
     """Sessions step together when they share a model and settings (the cached step pads each
     session's window, so only the uncached one needs windows of one length)."""
-    return (id(s.model), s.device, s.steps, s.temperature, s.cached, s.precision, s.context,
+    return (id(s.model), s.device, s.steps, s.temperature, s.cached, s.precision, s.context, s.decoder,
             0 if s.cached else len(s._committed()))
 
 
@@ -215,12 +234,27 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
     with s0._autocast():
         predict = _cached_predict(group, acts) if s0.cached else _uncached_predict(group, acts)
         new = decode_frame(predict, B, S, dyn.mask_id, s0.steps, gens, s0.device)
+        if s0.decoder == "copy":
+            plans = [_plan(s, new[b]) for b, s in enumerate(group)]
+            new = torch.stack([torch.where(p.open, new[b], p.draft) for b, p in enumerate(plans)])
     images = _decode_batch(s0, new) if not s0.model.tokenizer.cfg.temporal else [None] * B
     frames = []
     for b, s in enumerate(group):
+        prev = s.history[-1]
         s._push(new[b], acts[b], images[b])
+        if s0.decoder == "copy":
+            region = dynamic_tokens(s.frame, s.patch)
+            s.history[-1].camera, s.history[-1].opened = plans[b].camera, plans[b].open
+            s.history[-1].region = region if region.any() else prev.region
         frames.append(s.frame)
     return frames
+
+
+def _plan(s: WorldSession, guess: torch.Tensor):
+    """The copy-first plan of a session's next frame (session/level.py) from the model's own guess."""
+    last = s.history[-1]
+    return plan_frame(s.level, last.camera, last.tokens, last.region, guess, None, s.model.dynamics.mask_id,
+                      endless=s.endless)
 
 
 def _cached_predict(group: list[WorldSession], acts: list[int]):

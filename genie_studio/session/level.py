@@ -1,0 +1,182 @@
+"""The drawing is the level: a session's memory of the whole drawn level, and the copy-first plan of
+each frame (docs/world-is-the-drawing.md).
+
+A :class:`LevelMemory` holds the designer's whole drawing at the model's scale (``fit_strip``) and, for
+every camera position (one token column apart, as the training camera moves), the tokens of the view
+there. It keeps two versions: ``full``, the drawing without the player (what enters the view), and
+``still``, without the player and the enemies (what stays put). The player and the enemies are the
+*dynamic* things: the model draws them.
+
+Each frame is planned from the model's first MaskGIT pass (its free guess of the whole frame):
+
+1. **Camera.** The candidates are the previous camera and one column either way, inside the drawing
+   (the camera stops at a level's ends, as in the game; ``endless`` lets it go on). The pass's sampled
+   tokens vote, weighted by their confidence, for the candidate whose view they match, counted only
+   where the candidates' views differ and away from the dynamic things. No vote (a uniform view) keeps
+   the camera still.
+2. **Draft.** The next frame starts as the level's view at the chosen camera: ``full`` for the columns
+   that enter the view, ``still`` elsewhere (past the drawing's ends in endless mode: the previous
+   frame's tokens moved by the shift, and the entering column open).
+3. **Open tokens.** Around the dynamic things of the previous frame (where its pixels show the player's
+   or an enemy's colour), in screen and in level coordinates, one column and two rows wide: the model
+   generates those and nothing else. When the player is not found in a frame, the previous region is
+   kept, so that the model keeps drawing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from genie_studio.data.palette import PALETTE, mask
+from genie_studio.data.probe import PLAYER_TOLERANCE
+
+DYNAMIC = ("player", "enemy")  # palette entries the model moves; the rest of the drawing stays put
+ENCODE_BATCH = 32
+OPEN_ROWS, OPEN_COLS = 3, 2  # how far a dynamic thing may move in one frame, in tokens
+CONFIDENT = 0.5  # with no dynamic thing in view, tokens the first pass predicts this surely are regenerated
+
+
+@dataclass
+class LevelMemory:
+    strip: np.ndarray  # [H, Ws, 3] uint8: the drawing at the model's scale (player and enemies included)
+    start: int  # camera column of the first view
+    full: torch.Tensor  # [C, S] long: view tokens at each camera column, without the player
+    still: torch.Tensor  # [C, S] long: the same without the player and the enemies
+    patch: int
+    tokens_hw: tuple[int, int]
+
+    @property
+    def cameras(self) -> int:
+        return int(self.full.shape[0])
+
+    def view(self, camera: int) -> np.ndarray:
+        """The drawing as seen from camera column ``camera`` (clamped to the drawing)."""
+        W = self.tokens_hw[1] * self.patch
+        x = int(np.clip(camera, 0, self.cameras - 1)) * self.patch
+        return self.strip[:, x:x + W]
+
+
+def erase(strip: np.ndarray, names=DYNAMIC) -> np.ndarray:
+    """The strip with the pixels of the named palette entries (and a 1 px fringe) painted as paper."""
+    m = np.zeros(strip.shape[:2], bool)
+    for n in names:
+        m |= mask(strip, n, PLAYER_TOLERANCE)
+    grown = m.copy()
+    grown[1:] |= m[:-1]
+    grown[:-1] |= m[1:]
+    grown[:, 1:] |= grown[:, :-1].copy()
+    grown[:, :-1] |= grown[:, 1:].copy()
+    out = strip.copy()
+    out[grown] = PALETTE["background"]
+    return out
+
+
+@torch.no_grad()
+def build_memory(tokenizer, strip: np.ndarray, view_x: int, device, autocast) -> LevelMemory:
+    """Tokenize the view at every camera column of ``strip`` (the model's frame-wise tokenizer)."""
+    H, W = tokenizer.cfg.image_size
+    p = int(tokenizer.cfg.patch)
+    C = (strip.shape[1] - W) // p + 1
+
+    def encode(a: np.ndarray) -> torch.Tensor:
+        x = torch.from_numpy(np.ascontiguousarray(a)).to(device).float().div(255)
+        views = x.unfold(1, W, p).permute(1, 0, 3, 2)  # [C, H, W, 3]
+        out = []
+        with autocast():
+            for i in range(0, C, ENCODE_BATCH):
+                out.append(tokenizer.encode(views[i:i + ENCODE_BATCH, None])[:, 0])
+        return torch.cat(out).long()
+
+    no_player = erase(strip, ("player",))
+    return LevelMemory(strip, view_x // p, encode(no_player), encode(erase(no_player, ("enemy",))), p,
+                       tuple(tokenizer.cfg.tokens_hw))
+
+
+def dynamic_tokens(image: np.ndarray, patch: int) -> np.ndarray:
+    """[h, w] bool: the token cells where ``image`` shows the player's or an enemy's colour."""
+    m = np.zeros(image.shape[:2], bool)
+    for n in DYNAMIC:
+        m |= mask(image, n, PLAYER_TOLERANCE)
+    h, w = m.shape[0] // patch, m.shape[1] // patch
+    return m[:h * patch, :w * patch].reshape(h, patch, w, patch).any((1, 3))
+
+
+def shift_cols(a: torch.Tensor | np.ndarray, s: int, fill):
+    """[..., h, w] moved so that out[..., x] = a[..., x + s] (the view moved ``s`` columns right)."""
+    if s == 0:
+        return a.clone() if isinstance(a, torch.Tensor) else a.copy()
+    out = a.new_full(a.shape, fill) if isinstance(a, torch.Tensor) else np.full_like(a, fill)
+    w = a.shape[-1]
+    if abs(s) >= w:
+        return out
+    if s > 0:
+        out[..., : w - s] = a[..., s:]
+    else:
+        out[..., -s:] = a[..., : w + s]
+    return out
+
+
+def _grow(m: np.ndarray, rows: int = 2, cols: int = 1) -> np.ndarray:
+    out = m.copy()
+    for d in range(1, rows + 1):
+        out[d:] |= m[:-d]
+        out[:-d] |= m[d:]
+    grown = out.copy()
+    for d in range(1, cols + 1):
+        grown[:, d:] |= out[:, :-d]
+        grown[:, :-d] |= out[:, d:]
+    return grown
+
+
+@dataclass
+class Plan:
+    camera: int
+    draft: torch.Tensor  # [S] long (mask_id where open)
+    open: torch.Tensor  # [S] bool
+
+
+def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, region: np.ndarray,
+               sampled: torch.Tensor, conf: torch.Tensor, mask_id: int, endless: bool = False,
+               max_shift: int = 1) -> Plan:
+    """The next frame's camera, draft and open tokens (module docstring), from the previous frame's
+    camera, tokens [S] and dynamic region [h, w], and the first pass's ``sampled`` tokens and ``conf``."""
+    h, w = region.shape
+    prev = prev_tokens.view(h, w)
+    smp = sampled.view(h, w)
+    cf = torch.ones(h, w) if conf is None else conf.float().view(h, w)
+    lo, hi = (-10**9, 10**9) if endless or mem is None else (0, mem.cameras - 1)
+    if mem is None and not endless:
+        lo = hi = camera
+    cands = [camera + d for d in range(-max_shift, max_shift + 1) if lo <= camera + d <= hi]
+    views = {c: _view_tokens(mem, c, prev, camera, mask_id, (h, w)) for c in cands}
+    away = torch.from_numpy(~_grow(region | shift_cols(region, 1, False) | shift_cols(region, -1, False)))
+    stack = torch.stack([views[c] for c in cands])  # [K, h, w]
+    known = (stack != mask_id).all(0)
+    differ = (stack != stack[:1]).any(0) & known & away.to(stack.device)
+    best, best_score = camera, 0.0
+    for c in sorted(cands, key=lambda c: abs(c - camera)):
+        score = float((cf * ((smp == views[c]) & differ)).sum())
+        if score > best_score + 1e-6:
+            best, best_score = c, score
+    s = best - camera
+    draft = views[best].clone()
+    if mem is not None and 0 <= best < mem.cameras:  # the entering columns show the drawn enemies
+        enter = shift_cols(torch.ones(h, w, dtype=torch.bool), s, False) == 0
+        full = mem.full[best].view(h, w).to(draft.device)
+        draft[enter] = full[enter]
+    opened = torch.from_numpy(_grow(region | shift_cols(region, s, False), OPEN_ROWS, OPEN_COLS)).to(draft.device)
+    opened |= draft == mask_id
+    if not region.any():  # nothing found that moves (a photo): open where the model confidently disagrees
+        opened |= (smp != draft) & (cf > CONFIDENT)
+    return Plan(best, draft.flatten(), opened.flatten())
+
+
+def _view_tokens(mem, c: int, prev: torch.Tensor, camera: int, mask_id: int, hw) -> torch.Tensor:
+    """The still level's tokens seen from camera ``c``; outside the drawing, the previous frame's tokens
+    moved with the camera (and open where nothing was seen)."""
+    if mem is not None and 0 <= c < mem.cameras:
+        return mem.still[c].view(hw).to(prev.device)
+    return shift_cols(prev, c - camera, mask_id)
