@@ -7,8 +7,9 @@ says what is wrong, and reading never modifies the file. Reading is bounded: the
 declared and actual size and each layer's pixels have caps, checked before the work they would cost.
 
 Autosave: each running editor writes ``autosave-<pid>.genie`` plus ``autosave-<pid>.json`` (where the
-work came from, when) in ``<data dir>/autosave``. A clean exit deletes them; files left by a process
-that is no longer running are offered for recovery on the next start.
+work came from, when) in ``<data dir>/autosave`` and holds the OS lock ``autosave-<pid>.lock``
+(:mod:`genie_studio.oslock`) while it runs. A clean exit deletes them; files whose lock no live
+process holds (the editor crashed or was killed) are offered for recovery on the next start.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PIL import Image
 from genie_studio import __version__
 from genie_studio.config import paths
 from genie_studio.fsutil import atomic_write_bytes, atomic_write_json
+from genie_studio.oslock import HeldLock, is_held, try_lock
 
 FORMAT = "genie-studio-project"
 VERSION = 1
@@ -238,9 +240,21 @@ class AutosaveEntry:
     pid: int
 
 
+_OWNED: dict[int, HeldLock] = {}  # pid -> the owner lock this process holds for its autosave
+
+
+def _lock_file(pid: int) -> Path:
+    return autosave_dir() / f"autosave-{pid}.lock"
+
+
 def write_autosave(p: Project, origin: str | os.PathLike | None, pid: int | None = None) -> Path:
     pid = os.getpid() if pid is None else pid
     d = autosave_dir()
+    if pid not in _OWNED or not _OWNED[pid].held:  # taken before the first write: a crash mid-write is ours
+        lock = try_lock(_lock_file(pid))
+        if lock is None:
+            raise ProjectError(f"{_lock_file(pid)}: held by another running editor; not overwriting its autosave")
+        _OWNED[pid] = lock
     target = d / f"autosave-{pid}{SUFFIX}"
     atomic_write_bytes(target, project_bytes(p))
     atomic_write_json(d / f"autosave-{pid}.json", {"origin": str(origin or ""), "saved_at": time.time(),
@@ -255,20 +269,21 @@ def clear_autosave(pid: int | None = None) -> None:
             (autosave_dir() / f"autosave-{pid}{suffix}").unlink()
         except FileNotFoundError:
             pass
+    own = _OWNED.pop(pid, None)
+    if own is not None:
+        own.release(remove=True)
+    elif not is_held(_lock_file(pid)):  # a crashed editor's lock file
+        try:
+            _lock_file(pid).unlink()
+        except OSError:
+            pass
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
+def owner_running(pid: int) -> bool:
+    """Whether the editor that wrote ``autosave-<pid>`` still runs: this process, or a live holder of
+    its lock file (an autosave without one comes from a process that is gone)."""
+    own = _OWNED.get(pid)
+    return (own is not None and own.held) or is_held(_lock_file(pid))
 
 
 def find_recoverable() -> list[AutosaveEntry]:
@@ -282,7 +297,7 @@ def find_recoverable() -> list[AutosaveEntry]:
             pid = int(f.stem.split("-", 1)[1])
         except ValueError:
             continue
-        if _alive(pid):
+        if owner_running(pid):
             continue
         meta_file = f.with_suffix(".json")
         try:
