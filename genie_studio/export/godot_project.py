@@ -5,6 +5,11 @@ Godot 3. The addon for that engine (``plugins/godot/godot3`` or ``godot4``, ship
 copied to ``res://addons/genie_studio/`` and enabled in ``[editor_plugins]``: Godot 4 lists plugin.cfg
 paths (``PackedStringArray("res://addons/genie_studio/plugin.cfg")``), Godot 3 lists addon folder names
 (``PoolStringArray( "genie_studio" )``). The other plugins a project lists stay as they were.
+
+Crisp pixels: a Godot 4 project draws textures with its default canvas texture filter, Linear unless
+``[rendering] textures/canvas_textures/default_texture_filter`` says otherwise; installing sets it to
+Nearest (0) when the project has not chosen one (:func:`set_texture_filter`). Godot 3 filters per
+texture on import, which its addon's importer sets itself.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from genie_studio.export.base import ExportError
 
 ADDON = "genie_studio"
 CLIPS = "genie_clips"  # where export --to-godot puts clips, below the project's root (res://genie_clips/)
+FILTER_KEY = "textures/canvas_textures/default_texture_filter"  # Godot 4, section [rendering]
+FILTERS = {0: "nearest", 1: "linear", 2: "linear mipmap", 3: "nearest mipmap"}  # its values
+FILTER_CHOICES = ("auto", "nearest", "keep")  # auto: Nearest unless the project chose a filter
 
 
 @dataclass(frozen=True)
@@ -106,11 +114,37 @@ def _items(items: list[str], engine: int) -> str:
     return quoted if engine == 4 else f" {quoted} "
 
 
-def install_addon(folder) -> dict:
-    """Copy the matching addon into ``folder``'s ``addons/genie_studio`` (replacing an older copy) and
-    enable it; -> what was done."""
+def set_texture_filter(text: str, choice: str = "auto") -> tuple[str, dict]:
+    """A Godot 4 project.godot's text with its default canvas texture filter set to Nearest as ``choice``
+    says: ``auto`` when the project has not chosen a filter, ``nearest`` always, ``keep`` never;
+    -> (text, ``{"was": name, "now": name, "changed": bool}``)."""
+    section = re.search(r"^\[rendering\][^\n]*\n(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    line = section and re.search(rf"^{re.escape(FILTER_KEY)}[ \t]*=[ \t]*(\d+)[ \t]*$", section.group(1), re.M)
+    was = int(line.group(1)) if line else None
+    report = {"was": FILTERS.get(was, str(was)) if line else "linear (Godot's default)", "now": None, "changed": False}
+    if choice == "keep" or was == 0 or (choice == "auto" and line is not None):
+        return text, {**report, "now": report["was"]}
+    entry = f"{FILTER_KEY}=0"
+    if line is not None:  # nearest over the project's own choice
+        a, b = section.start(1) + line.start(0), section.start(1) + line.end(0)
+        text = text[:a] + entry + text[b:]
+    elif section is not None:  # the section's last line, then the blank line before the next section
+        kept = section.group(1).rstrip("\n")
+        body = (kept + "\n" if kept.strip() else "\n") + entry + "\n" + ("\n" if section.end(1) < len(text) else "")
+        text = text[:section.start(1)] + body + text[section.end(1):]
+    else:
+        text = text.rstrip("\n") + f"\n\n[rendering]\n\n{entry}\n"
+    return text, {**report, "now": "nearest", "changed": True}
+
+
+def install_addon(folder, texture_filter: str = "auto") -> dict:
+    """Copy the matching addon into ``folder``'s ``addons/genie_studio`` (replacing an older copy),
+    enable it and, in Godot 4, set the default texture filter as ``texture_filter`` says
+    (:data:`FILTER_CHOICES`); -> what was done."""
     from genie_studio.fsutil import atomic_write_text
 
+    if texture_filter not in FILTER_CHOICES:
+        raise ExportError(f"texture filter {texture_filter!r}: choose one of {', '.join(FILTER_CHOICES)}")
     project = open_project(folder)
     src = addon_source(project.engine)
     target = project.addon_dir
@@ -134,14 +168,16 @@ def install_addon(folder) -> dict:
         cfg = project.root / "project.godot"
         text = cfg.read_text(encoding="utf-8")
         enabled = enable_plugin(text, project.engine)
-        if enabled != text:
-            atomic_write_text(cfg, enabled)
+        filtered, filter_done = set_texture_filter(enabled, texture_filter) if project.engine == 4 else (enabled, None)
+        if filtered != text:
+            atomic_write_text(cfg, filtered)
     except OSError as e:
         from genie_studio.fsutil import os_error_text
 
         raise ExportError(f"cannot install the addon into {project.root}: {os_error_text(e)}") from None
     return {"project": str(project.root), "engine": project.engine, "addon": str(target),
             "res": f"res://addons/{ADDON}/", "replaced": replaced, "enabled": plugin_entry(project.engine),
+            "texture_filter": filter_done,
             "files": sum(1 for p in target.rglob("*") if p.is_file())}
 
 
