@@ -23,7 +23,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 def _env(tmp_path):
     return {**os.environ, "GENIE_STUDIO_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1",
-            "QT_QPA_PLATFORM": "offscreen", "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+            "GENIE_STUDIO_COMPILE": "0", "QT_QPA_PLATFORM": "offscreen", "SDL_VIDEODRIVER": "dummy",
+            "SDL_AUDIODRIVER": "dummy"}
 
 
 def _start(args, tmp_path):
@@ -80,7 +81,7 @@ def test_editor_autosaves_and_quits_on_sigterm(tmp_path, model_dir):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_play_window_exits_cleanly(tmp_path, model_dir, sig):
-    proc = _start(["play", str(_prompt(tmp_path)), "--window", "--model", str(model_dir)], tmp_path)
+    proc = _start(["play", str(_prompt(tmp_path)), "--window", "--model", str(model_dir), "--no-compile"], tmp_path)
     lines = []
 
     def playing():
@@ -93,7 +94,7 @@ def test_play_window_exits_cleanly(tmp_path, model_dir, sig):
 
 
 def test_serve_exits_cleanly_on_ctrl_c(tmp_path, model_dir):
-    proc = _start(["serve", "--port", "0", "--model", str(model_dir), "--device", "cpu"], tmp_path)
+    proc = _start(["serve", "--port", "0", "--model", str(model_dir), "--device", "cpu", "--no-compile"], tmp_path)
     events = []
 
     def listening():

@@ -37,9 +37,10 @@ def server(model_dir, tmp_path_factory):
     """`genie-studio serve` with the tiny test model, a token and fp32 on the CPU; yields its URL."""
     tmp = tmp_path_factory.mktemp("serve")
     (tmp / "token").write_text(TOKEN)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "GENIE_STUDIO_HOME": str(tmp / "home")}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GENIE_STUDIO_HOME": str(tmp / "home"), "GENIE_STUDIO_COMPILE": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "genie_studio", "serve", "--port", "0", "--token-file",
-                             str(tmp / "token"), "--model", str(model_dir), "--device", "cpu", "--precision", "fp32"],
+                             str(tmp / "token"), "--model", str(model_dir), "--device", "cpu", "--precision", "fp32",
+                             "--no-compile"],
                             cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env)
     try:
         url, lines, deadline = None, [], time.monotonic() + 120

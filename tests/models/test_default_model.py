@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from genie_studio.controls.defaults import default_profile
 from genie_studio.controls.profile import resolve
@@ -20,7 +19,7 @@ SKETCHES = sorted((ROOT / "examples" / "sketches").glob("*.png"))
 
 @pytest.fixture(scope="module")
 def session():
-    torch.set_num_threads(2)
+    # one thread, like every test (tests/conftest.py): two took 2-3x longer here whenever another process held a core
     folder = bundled_dir() / DEFAULT_MODEL
     assert folder.is_dir(), "the default model must ship in models/"
     assert resolve_model(DEFAULT_MODEL).resolve() == folder.resolve()

@@ -35,9 +35,9 @@ def test_refusals(capsys, tmp_path):
 
 def test_serve_command_end_to_end(tmp_path, model_dir):
     token_file = tmp_path / "token"
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GENIE_STUDIO_COMPILE": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "genie_studio", "serve", "--port", "0", "--token-file",
-                             str(token_file), "--model", str(model_dir), "--device", "cpu"],
+                             str(token_file), "--model", str(model_dir), "--device", "cpu", "--no-compile"],
                             cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env)
     lines = []
     try:

@@ -62,7 +62,8 @@ def installed(tmp_path_factory):
             d.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(s, d)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GENIE_STUDIO_MODELS")}
-    env.update(GENIE_STUDIO_HOME=str(base / "home"), OMP_NUM_THREADS="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.update(GENIE_STUDIO_HOME=str(base / "home"), OMP_NUM_THREADS="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
+               GENIE_STUDIO_COMPILE="0")  # the editor and play never compile the bundled model here
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
           "-w", str(base / "dist"), str(src)], base, env)
     wheel = next((base / "dist").glob("genie_studio-*.whl"))
@@ -106,7 +107,7 @@ def test_installed_commands_run_from_another_folder(installed):
                   "print(genie_studio.__file__); print(r.models_dir())"], cwd, env).stdout.split()
     assert all(Path(p).is_relative_to(site) for p in where), where  # the installed copy, not the checkout
 
-    out = _run([exe, "play", "sketch_01_256x256", "--actions", "right*4", "--out", "x.gif"], cwd, env)
+    out = _run([exe, "play", "sketch_01_256x256", "--actions", "right*4", "--out", "x.gif", "--no-compile"], cwd, env)
     assert (cwd / "x.gif").stat().st_size > 0 and str(site) in out.stdout
 
     acts = json.loads(_run([exe, "actions", "--json"], cwd, env).stdout)
