@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
         self.record_controls.recordingStopped.connect(lambda _p: self.recordings_panel.refresh())
         self.recordings_panel.exportRequested.connect(self._export_recording)
         self.recordings_panel.replayRequested.connect(lambda _p: self.recordings_panel.play_selected())
+        self.recordings_panel.copier.copied.connect(lambda path: self.statusBar().showMessage(
+            f"Copied {Path(path).name} to the clipboard: paste it anywhere", 8000))
+        self.recordings_panel.copier.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.picker.modelChosen.connect(lambda spec: self.load_model(spec, explicit=True))
         self.picker.deviceChosen.connect(self._device_chosen)
 
@@ -283,6 +286,11 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot record", str(e))
             return
         self.reset_world()
+
+    def copy_clip(self) -> None:
+        """Edit > Copy Clip: the selected recording on the clipboard as an animated GIF."""
+        if not self.recordings_panel.copy_selected():
+            self.statusBar().showMessage("No recording to copy: record a clip first (the Record button)", 8000)
 
     def _export_recording(self, path: str) -> None:
         dlg = ExportDialog(path, self)

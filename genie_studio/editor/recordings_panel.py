@@ -1,6 +1,6 @@
 """Recording in the editor: a record button with a timer, microphone picker and level meter
-(``RecordControls``), and the list of recordings with rename / delete / play / export
-(``RecordingsPanel``). Both are self-contained: the main window owns them, feeds frames and connects
+(``RecordControls``), and the list of recordings with rename / delete / play / export / copy as a
+GIF (``RecordingsPanel``). Both are self-contained: the main window owns them, feeds frames and connects
 signals."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from genie_studio.audio import AudioUnavailable, VoiceRecorder, input_devices
 from genie_studio.config import paths
+from genie_studio.editor.copy_clip import ClipCopier
 from genie_studio.editor.qt_image import to_pixmap
 from genie_studio.recording import Recorder, Recording, RecordingError, delete, list_recordings, rename
 
@@ -149,7 +150,8 @@ class RecordingsPanel(QWidget):
         buttons = QHBoxLayout()
         self.buttons = {}
         for name, slot in (("Play", self.play_selected), ("Replay", self._replay), ("Rename", self.rename_selected),
-                           ("Delete", self.delete_selected), ("Export…", self._export), ("Refresh", self.refresh)):
+                           ("Delete", self.delete_selected), ("Export…", self._export),
+                           ("Copy GIF", self.copy_selected), ("Refresh", self.refresh)):
             b = QPushButton(name)
             b.clicked.connect(lambda _=False, s=slot: s())
             buttons.addWidget(b)
@@ -159,6 +161,10 @@ class RecordingsPanel(QWidget):
         lay.addWidget(self.preview)
         lay.addWidget(self.info)
         lay.addLayout(buttons)
+        self.buttons["Copy GIF"].setToolTip("Put the recording on the clipboard as an animated GIF (Ctrl+Shift+C)")
+        self.copier = ClipCopier(self)  # copied(path) / failed(message): the owner shows them
+        self.copier.copied.connect(lambda path: self.info.setText(f"copied {Path(path).name} to the clipboard"))
+        self.copier.failed.connect(self.info.setText)
         self.list.currentItemChanged.connect(lambda *_: self._selected())
         self._play = QTimer(self)
         self._play.timeout.connect(self._next_frame)
@@ -245,6 +251,15 @@ class RecordingsPanel(QWidget):
         self._play.stop()
         delete(p)
         self.refresh()
+        return True
+
+    def copy_selected(self) -> bool:
+        """Copy the selected recording to the clipboard as a GIF (in the background); False if none."""
+        p = self.selected_path()
+        if p is None:
+            return False
+        self.info.setText(f"copying {p.name}…")
+        self.copier.copy(p)
         return True
 
     def _replay(self) -> None:

@@ -55,6 +55,8 @@ class WindowMenus:
         e.addAction(redo)
         e.addSeparator()
         _act(e, "C&lear Sketch", canvas.clear, "Ctrl+Shift+Delete", "Erase the whole sketch (undoable)")
+        _act(e, "&Copy Clip", win.copy_clip, "Ctrl+Shift+C",
+             "Put the selected recording on the clipboard as an animated GIF")
         s = mb.addMenu("&Sketch")
         for a in toolbox.tool_actions.values():
             s.addAction(a)
