@@ -21,6 +21,7 @@ DIRECTION_KEYS: dict[str, str] = {
     "Down": "down", "S": "down",
 }
 _ORDER = ("left", "right", "down", "jump")  # the directions this keymap holds
+KEYS = frozenset(DIRECTION_KEYS) | frozenset("123456789")  # every key name this keymap reads
 
 
 def _dirs_of(label: str) -> frozenset[str]:

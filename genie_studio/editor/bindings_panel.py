@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QApplication,
@@ -46,26 +46,10 @@ from genie_studio.controls import (
     resolve,
     save_profile,
 )
+from genie_studio.editor.qt_keys import qt_key_name
 
 log = logging.getLogger(__name__)
 CAPTURE_TIMEOUT_S = 8.0
-_SPECIAL = {Qt.Key.Key_Left: "Left", Qt.Key.Key_Right: "Right", Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down",
-            Qt.Key.Key_Space: "Space", Qt.Key.Key_Return: "Return", Qt.Key.Key_Enter: "Return",
-            Qt.Key.Key_Escape: "Escape", Qt.Key.Key_Tab: "Tab", Qt.Key.Key_Backspace: "Backspace",
-            Qt.Key.Key_Shift: "Shift", Qt.Key.Key_Control: "Ctrl", Qt.Key.Key_Alt: "Alt"}
-
-
-def qt_key_name(key: int) -> str | None:
-    """A Qt key code -> the neutral key name the player's pygame keys also use (None: not bindable)."""
-    key = int(key)
-    for k, name in _SPECIAL.items():
-        if key == int(k):
-            return name
-    if int(Qt.Key.Key_A) <= key <= int(Qt.Key.Key_Z) or int(Qt.Key.Key_0) <= key <= int(Qt.Key.Key_9):
-        return chr(key)
-    if int(Qt.Key.Key_F1) <= key <= int(Qt.Key.Key_F12):
-        return f"F{key - int(Qt.Key.Key_F1) + 1}"
-    return None
 
 
 def _open_gamepads():
@@ -263,12 +247,9 @@ class BindingsPanel(QWidget):
         b = active_binding(self.profile, self.held.order)
         return None if b is None else b.action
 
-    def bound_key(self, qt_key: int) -> str | None:
-        """The neutral name of a Qt key when some binding of the profile uses it, else None."""
-        name = qt_key_name(qt_key)
-        if name is None or self.profile is None:
-            return None
-        return name if any("key:" + name in b.inputs for b in self.profile.bindings) else None
+    def binds_key(self, name: str) -> bool:
+        """Whether some binding of the profile uses the key of this neutral name ("Left", "J")."""
+        return self.profile is not None and any("key:" + name in b.inputs for b in self.profile.bindings)
 
     def poll(self) -> None:
         """Timer tick: read the gamepads, follow hot-plug, update the monitor and any capture."""

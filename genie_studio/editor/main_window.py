@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from genie_studio.config import DEFAULTS, load_settings, save_settings
-from genie_studio.controls.keymap import action_for_keys
+from genie_studio.controls.keymap import KEYS, action_for_keys
 from genie_studio.editor.action_palette import ActionPalette
 from genie_studio.editor.autoplay import AutoplayControl
 from genie_studio.editor.bindings_panel import BindingsPanel
@@ -23,6 +23,7 @@ from genie_studio.editor.export_dialog import ExportDialog
 from genie_studio.editor.model_picker import ModelPicker
 from genie_studio.editor.play_view import PlayView
 from genie_studio.editor.project_actions import ProjectActions
+from genie_studio.editor.qt_keys import qt_key_name
 from genie_studio.editor.recordings_panel import RecordControls, RecordingsPanel
 from genie_studio.editor.toolbox import SketchToolbox
 from genie_studio.editor.window_menus import WindowMenus
@@ -31,9 +32,6 @@ from genie_studio.recording import RecordingError
 from genie_studio.resources import first_example
 
 PREVIEW_FRAMES = 8
-KEY_NAMES = {Qt.Key.Key_Left: "Left", Qt.Key.Key_Right: "Right", Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down",
-             Qt.Key.Key_Space: "Space", Qt.Key.Key_A: "A", Qt.Key.Key_D: "D", Qt.Key.Key_W: "W", Qt.Key.Key_S: "S",
-             **{getattr(Qt.Key, f"Key_{i}"): str(i) for i in range(1, 10)}}
 
 
 class MainWindow(QMainWindow):
@@ -300,7 +298,8 @@ class MainWindow(QMainWindow):
     # ---- keyboard ----------------------------------------------------------------------------------------
     def game_key(self, qt_key: int) -> str | None:
         """The name of a key that steers the world (the keymap's and the controls profile's), else None."""
-        return KEY_NAMES.get(qt_key) or self.bindings.bound_key(qt_key)
+        name = qt_key_name(qt_key)
+        return name if name is not None and (name in KEYS or self.bindings.binds_key(name)) else None
 
     def _update_action(self) -> None:
         labels = self.palette.labels()

@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from genie_studio.controls import load_profile, profile_path
-from genie_studio.editor.bindings_panel import BindingsPanel, qt_key_name
+from genie_studio.editor.bindings_panel import BindingsPanel
+from genie_studio.editor.qt_keys import qt_key_name
 from genie_studio.input.gamepads import Gamepads
 from tests.input.virtual_pad import GAMECONTROLLER, VirtualPad
 
