@@ -1,13 +1,21 @@
 """A model is a folder: ``config.json`` (format, version, architecture per component, training
 summary, action labels) plus one ``<component>.safetensors`` per component. Never pickles.
 
-Loading validates everything it reads and fails with :class:`BundleError`, naming the file and what
-is wrong: a missing or truncated file, an unknown format or version, a tensor of the wrong shape.
+Loading validates everything it reads and fails with one :class:`ModelError` (also named
+``BundleError``), naming the file and what is wrong, before it allocates more than the files back:
+the config's fields are checked against their ranges (``world/config.py``); each safetensors file's
+header is read alone and checked against the file (dtypes F32, F16 or BF16, offsets, size); every
+extent in the config (dims, vocabularies, token grids) must fit the largest tensor dimension in that
+header and every depth its tensor count, so that building a module costs about what its file holds;
+then the module is built, its tensors compared by name and shape, and the weights must be finite.
+(Building on torch's meta device instead would cost every process ~2 s of one-time imports.)
 """
 
 from __future__ import annotations
 
+import json
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,8 +39,13 @@ COMPONENTS = {
 }
 
 
-class BundleError(Exception):
+class ModelError(Exception):
     """A model folder that cannot be loaded; the message names the file and the problem."""
+
+
+BundleError = ModelError  # the name the rest of the app has always caught
+MAX_HEADER = 16 << 20  # bytes of a safetensors header (JSON)
+FLOAT_DTYPES = {"F32": 4, "F16": 2, "BF16": 2}  # safetensors dtypes a component's weights may have
 
 
 @dataclass
@@ -53,7 +66,7 @@ class WorldModel:
     @property
     def action_labels(self) -> list[str]:
         n = self.dynamics.cfg.num_actions if self.dynamics else (self.lam.cfg.num_actions if self.lam else 0)
-        labels = list(self.meta.get("actions", {}).get("labels", []))
+        labels = list((self.meta.get("actions") or {}).get("labels") or [])
         return labels[:n] + [f"a{i}" for i in range(len(labels), n)]
 
     def to(self, device) -> WorldModel:
@@ -67,8 +80,16 @@ def _read_config(folder: Path) -> dict:
     f = folder / "config.json"
     if not folder.is_dir():
         raise BundleError(f"{folder}: not a model folder (no such directory)")
-    return read_versioned_json(f, FORMAT, VERSION, "Genie Studio model (config.json + *.safetensors)",
+    meta = read_versioned_json(f, FORMAT, VERSION, "Genie Studio model (config.json + *.safetensors)",
                                BundleError)
+    actions = meta.get("actions", {})
+    labels = actions.get("labels", []) if isinstance(actions, dict) else None
+    if not (isinstance(labels, list) and len(labels) <= 1024
+            and all(isinstance(x, str) and len(x) <= 64 for x in labels)):
+        raise ModelError(f"{f}: actions.labels must be a list of short strings (damaged or hand-edited)")
+    if not isinstance(meta.get("components", {}), dict):
+        raise ModelError(f"{f}: components must be an object")
+    return meta
 
 
 def read_meta(folder: str | os.PathLike) -> dict:
@@ -90,6 +111,75 @@ def read_weights(f: Path, error: type[Exception] = BundleError) -> dict[str, tor
         raise error(f"{f}: corrupt or truncated weights ({e})") from None
 
 
+def read_header(f: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """A safetensors file's tensors as {name: (dtype, shape)}, read from its header alone (nothing
+    allocated), checked against the file: offsets in order, inside the file, of the size each shape
+    and dtype imply. ModelError names the file and the problem."""
+    if not f.is_file():
+        raise ModelError(f"{f}: weights file missing" if not f.exists() else f"{f}: not a regular file")
+    size = f.stat().st_size
+    try:
+        with open(f, "rb") as fh:
+            head = fh.read(8)
+            n = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+            if not 2 <= n <= min(MAX_HEADER, size - 8):
+                raise ModelError(f"{f}: corrupt or truncated weights (header of {n} bytes in a {size} byte file)")
+            doc = json.loads(fh.read(n))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise ModelError(f"{f}: corrupt or truncated weights ({type(e).__name__}: {str(e)[:100]})") from None
+    if not isinstance(doc, dict):
+        raise ModelError(f"{f}: corrupt weights (the header is not an object)")
+    out, end = {}, 0
+    for name, t in sorted(((k, v) for k, v in doc.items() if k != "__metadata__"),
+                          key=lambda kv: kv[1].get("data_offsets", [0])[0] if isinstance(kv[1], dict) else 0):
+        ok = (isinstance(t, dict) and isinstance(t.get("shape"), list) and isinstance(t.get("data_offsets"), list)
+              and len(t["data_offsets"]) == 2 and all(isinstance(x, int) and x >= 0 for x in t["shape"])
+              and all(isinstance(x, int) for x in t["data_offsets"]))
+        if not ok:
+            raise ModelError(f"{f}: corrupt weights (bad header entry for {str(name)[:80]!r})")
+        if t.get("dtype") not in FLOAT_DTYPES:
+            raise ModelError(f"{f}: tensor {name} is {t.get('dtype')}; a model's weights must be F32, F16 or BF16")
+        a, b = t["data_offsets"]
+        count = 1
+        for x in t["shape"]:
+            count *= x
+        if a != end or b - a != count * FLOAT_DTYPES[t["dtype"]]:
+            raise ModelError(f"{f}: corrupt weights (tensor {name}'s bytes do not match its shape)")
+        end = b
+        out[name] = (t["dtype"], tuple(t["shape"]))
+    if 8 + n + end != size:
+        raise ModelError(f"{f}: corrupt or truncated weights (the header describes {8 + n + end} bytes, the "
+                         f"file has {size})")
+    return out
+
+
+_EXTENTS = ("dim", "latent", "codebook", "vocab", "conv_width", "num_actions", "context")
+_DEPTHS = ("depth", "enc_depth", "dec_depth")
+
+
+def check_config_fits(cfg, header: dict, f: Path) -> None:
+    """Refuse a config that would build a module much bigger than the weights file ``f`` holds: each
+    extent at most the largest dimension of a tensor in the file, each depth at most its tensor count."""
+    largest = max((x for _, shape in header.values() for x in shape), default=0)
+    conv = getattr(cfg, "arch", "vit") == "conv"  # a conv tokenizer has no transformer: dim, depths unused
+    for name in _EXTENTS:
+        v = getattr(cfg, name, None) if not (conv and name == "dim") else None
+        if v is not None and v > largest:
+            raise ModelError(f"{f}: config.json says {name}={v}, but no tensor in this file has a dimension "
+                             f"over {largest}: the config does not match the weights' shapes")
+    grid = getattr(cfg, "tokens_hw", None)
+    if grid is None and getattr(cfg, "arch", "vit") == "vit" and hasattr(cfg, "image_size"):
+        grid = (cfg.image_size[0] // cfg.patch, cfg.image_size[1] // cfg.patch)
+    if grid is not None and grid[0] * grid[1] > largest:
+        raise ModelError(f"{f}: config.json implies {grid[0]}x{grid[1]} tokens, but no tensor in this file has a "
+                         f"dimension over {largest}: the config does not match the weights' shapes")
+    for name in _DEPTHS:
+        v = getattr(cfg, name, None) if not conv else None
+        if v is not None and v > len(header):
+            raise ModelError(f"{f}: config.json says {name}={v}, but the file holds {len(header)} tensors: "
+                             "the config does not match the weights' shapes")
+
+
 def load_weights(module: nn.Module, f: Path) -> None:
     state = read_weights(f)
     own = module.state_dict()
@@ -101,6 +191,10 @@ def load_weights(module: nn.Module, f: Path) -> None:
         if tuple(v.shape) != tuple(own[k].shape):
             raise BundleError(f"{f}: tensor {k} has shape {tuple(v.shape)}, config.json implies "
                               f"{tuple(own[k].shape)}")
+        if not v.is_floating_point():
+            raise ModelError(f"{f}: tensor {k} is {v.dtype}; a model's weights must be floating point")
+        if not bool(torch.isfinite(v).all()):
+            raise ModelError(f"{f}: tensor {k} holds NaN or infinite values (a diverged or damaged model)")
         own[k].copy_(v.to(own[k].dtype))
 
 
@@ -113,12 +207,19 @@ def load_model(folder: str | os.PathLike, components=("tokenizer", "lam", "dynam
         cfg = meta.get("components", {}).get(name)
         if cfg is None:
             raise BundleError(f"{folder / 'config.json'}: has no {name!r} component (trained yet?)")
+        weights = folder / f"{name}.safetensors"
         try:
-            module = build_component(name, cfg)
+            cfg_cls, mod_cls = COMPONENTS[name]
+            cfg_obj = cfg_cls.from_dict(cfg)
+            check_config_fits(cfg_obj, read_header(weights), weights)
+            module = mod_cls(cfg_obj)
         except ConfigError as e:
             raise BundleError(f"{folder / 'config.json'}: {e}") from None
+        except (TypeError, ValueError, RuntimeError, ZeroDivisionError, NotImplementedError) as e:
+            raise ModelError(f"{folder / 'config.json'}: the {name} component cannot be built from it "
+                             f"({type(e).__name__}: {str(e)[:200]})") from None
         with torch.no_grad():
-            load_weights(module, folder / f"{name}.safetensors")
+            load_weights(module, weights)
         module.eval()
         setattr(wm, name, module.to(device))
     return wm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 
@@ -9,10 +10,60 @@ class ConfigError(ValueError):
     """A model configuration that this version cannot build."""
 
 
+# Every field a config.json may set, with the values this version builds (a hostile or damaged file
+# gets a ConfigError before any module is made): ints in lo..hi, sizes as [h, w] of such ints,
+# floats in lo..hi, bools, or one of a few words. The bounds are far above any model we train.
+_INTS = {"patch": (1, 64), "dec_patch": (1, 64), "dim": (1, 8192), "enc_depth": (0, 128), "dec_depth": (0, 128),
+         "depth": (1, 128), "heads": (1, 256), "codebook": (2, 1 << 20), "vocab": (2, 1 << 20), "latent": (1, 8192),
+         "conv_width": (1, 4096), "num_actions": (1, 1024), "context": (1, 4096)}
+_SIZES = {"image_size": (1, 8192), "tokens_hw": (1, 1024)}
+_FLOATS = {"motion_weight": (0.0, 1e6), "context_noise": (0.0, 1.0)}
+_WORDS = {"arch": ("vit", "conv"), "decoder": ("conv", "transformer")}
+
+
+def _check_field(cls: str, name: str, v) -> None:
+    def bad(what):
+        raise ConfigError(f"{cls}.{name} must be {what}, not {v!r}"[:300])
+
+    def is_int(x):
+        return isinstance(x, int) and not isinstance(x, bool)
+
+    if name in _INTS:
+        lo, hi = _INTS[name]
+        if not (is_int(v) and lo <= v <= hi):
+            bad(f"an integer in {lo}..{hi}")
+    elif name in _SIZES:
+        lo, hi = _SIZES[name]
+        if not (isinstance(v, (tuple, list)) and len(v) == 2 and all(is_int(x) and lo <= x <= hi for x in v)):
+            bad(f"[height, width], integers in {lo}..{hi}")
+    elif name in _FLOATS:
+        lo, hi = _FLOATS[name]
+        if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and lo <= v <= hi):
+            bad(f"a number in {lo:g}..{hi:g}")
+    elif name in _WORDS:
+        if v not in _WORDS[name]:
+            raise ConfigError(f"{cls}: unknown {name} {str(v)[:40]!r} (this version builds {', '.join(_WORDS[name])})")
+    elif isinstance(v, bool) is False:
+        bad("true or false")
+
+
 @dataclass
 class _Config:
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def validate(self) -> None:
+        """Raise ConfigError naming the first field this version cannot build from."""
+        name = type(self).__name__
+        for f in fields(self):
+            _check_field(name, f.name, getattr(self, f.name))
+        dim, heads = getattr(self, "dim", 1), getattr(self, "heads", 1)
+        if dim % heads:
+            raise ConfigError(f"{name}: dim {dim} is not a multiple of heads {heads}")
+        size, patch = getattr(self, "image_size", None), getattr(self, "patch", 1)
+        for p in (patch, getattr(self, "dec_patch", patch)):
+            if size is not None and (size[0] % p or size[1] % p):
+                raise ConfigError(f"{name}: image_size {list(size)} is not a multiple of the patch {p}")
 
     @classmethod
     def from_dict(cls, d: dict):
@@ -24,9 +75,11 @@ class _Config:
             raise ConfigError(f"{cls.__name__}: unknown keys {sorted(unknown)} (made by a newer version?)")
         kw = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
         try:
-            return cls(**kw)
+            cfg = cls(**kw)
         except TypeError as e:
             raise ConfigError(f"{cls.__name__}: {e}") from None
+        cfg.validate()
+        return cfg
 
 
 @dataclass
