@@ -17,7 +17,7 @@ def test_editor_player_and_cli_default_to_the_settings_fps(qtbot):
     qtbot.addWidget(view)
     assert view.knobs()["fps"] == fps
     worker = WorldWorker()
+    worker.setParent(view)  # goes with the view when qtbot closes it
     assert worker.fps_target == fps
-    worker.deleteLater()
     assert inspect.signature(run_player).parameters["fps"].default == fps
     assert build_parser().parse_args(["play", "p.png"]).fps == fps
