@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -50,14 +51,45 @@ def atomic_write_json(path: str | os.PathLike, obj) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
+MAX_JSON_DOC = 16 << 20  # bytes of a settings, header or config document
+
+
+class NotRegularFile(OSError):
+    """A path that is not a regular file (a pipe, a device, a folder), or one over a read limit."""
+
+
+def open_regular(path: str | os.PathLike):
+    """Open ``path`` for binary reading only if it is a regular file: a FIFO (which would block the
+    reader), a device such as /dev/zero (endless) or a folder raises :class:`NotRegularFile`."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(f"{path}: not a regular file (a pipe, a device or a folder)")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: str | os.PathLike, limit: int) -> bytes:
+    """The bytes of the regular file ``path``; :class:`NotRegularFile` for anything else or for a file
+    over ``limit`` bytes (never more than ``limit + 1`` bytes are read)."""
+    with open_regular(path) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise NotRegularFile(f"{path}: over the {limit} byte limit for this kind of file")
+    return data
+
+
 def read_versioned_json(f: Path, fmt: str, version: int, what: str, error: type[Exception]) -> dict:
     """Read a ``{"format": fmt, "version": version, ...}`` document, raising ``error`` with a message
-    that names the file for a missing, unreadable, foreign or newer/older file."""
+    that names the file for a missing, unreadable (a pipe, a device, over 16 MiB), foreign or
+    newer/older file."""
     if not f.exists():
         raise error(f"{f}: missing; this folder is not a {what}")
     try:
-        doc = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        doc = json.loads(read_regular(f, MAX_JSON_DOC).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise error(f"{f}: unreadable ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != fmt:
         raise error(f"{f}: not a {what} (format must be {fmt!r})")

@@ -28,7 +28,7 @@ from PIL import Image
 
 from genie_studio import __version__
 from genie_studio.config import paths
-from genie_studio.fsutil import atomic_write_bytes, atomic_write_json
+from genie_studio.fsutil import NotRegularFile, atomic_write_bytes, atomic_write_json, read_regular
 from genie_studio.oslock import HeldLock, is_held, try_lock
 
 FORMAT = "genie-studio-project"
@@ -217,7 +217,12 @@ def load_project(path: str | os.PathLike) -> Project:
     try:
         if path.is_file() and path.stat().st_size > MAX_FILE:
             raise ProjectError(f"{path}: {path.stat().st_size} bytes, over the {MAX_FILE} byte limit for a project")
-        data = path.read_bytes()
+        if path.is_dir():
+            raise IsADirectoryError(path)
+        data = read_regular(path, MAX_FILE)  # a pipe or a device (/dev/zero) is refused, never read
+    except NotRegularFile:
+        raise ProjectError(f"{path}: not a project file (a pipe, a device, or over {MAX_FILE} bytes); "
+                           "choose a .genie file") from None
     except FileNotFoundError:
         raise ProjectError(f"{path}: no such file") from None
     except IsADirectoryError:

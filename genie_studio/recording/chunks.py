@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genie_studio.fsutil import atomic_write_text
+from genie_studio.fsutil import NotRegularFile, atomic_write_text, open_regular
 
 MAGIC = b"GSRF"
 HEAD = struct.Struct("<4sIII")
@@ -44,6 +44,19 @@ class Entry:
 
 def chunk_path(folder: Path, n: int) -> Path:
     return folder / "chunks" / f"chunk-{n:06d}.gsr"
+
+
+def check_chunks_dir(folder: Path) -> None:
+    """A recording keeps its chunks in a real folder inside it: a ``chunks`` link (which ``repair``
+    would write through, to files elsewhere) is refused."""
+    d = folder / "chunks"
+    try:
+        leads_out = d.is_symlink() or (d.exists() and (not d.is_dir() or d.resolve().parent != folder.resolve()))
+    except (OSError, RuntimeError):
+        leads_out = True
+    if leads_out:
+        raise RecordingError(f"{d}: not a folder inside the recording (a link or a file); a recording keeps "
+                             "its chunks in it: replace the link with the folder it points to")
 
 
 def encode(meta: dict, frame: np.ndarray) -> bytes:
@@ -108,7 +121,7 @@ def check_meta(raw: bytes, where: str = "record") -> dict:
 
 
 def read_entry(folder: Path, e: Entry) -> bytes:
-    with open(chunk_path(folder, e.chunk), "rb") as f:
+    with open_regular(chunk_path(folder, e.chunk)) as f:
         f.seek(e.offset)
         return f.read(e.size)
 
@@ -143,7 +156,13 @@ def scan_chunk(path: Path, number: int) -> tuple[list[tuple[Entry, dict]], list[
     record costs only itself: the scan resumes at the next record header after it."""
     records, dropped = [], []
     torn = False
-    with open(path, "rb") as f:
+    try:
+        if path.is_symlink():
+            raise NotRegularFile(f"{path.name}: a link")
+        f = open_regular(path)
+    except OSError as e:  # a pipe would block, a device would never end: skipped, never read
+        return [], [f"{path.name}: not a regular file, skipped ({type(e).__name__})"], False
+    with f:
         size = os.fstat(f.fileno()).st_size
         off = 0
         while off < size:

@@ -29,6 +29,7 @@ class Recording:
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.header = meta.read_header(self.folder)
+        chunks.check_chunks_dir(self.folder)
         scan = chunks.load_entries(self.folder)
         self._entries, self._metas = scan.entries, scan.metas
         self.dropped = scan.dropped
