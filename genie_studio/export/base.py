@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ class ExportOptions:
     fps: float | None = None  # None: the recording's own timing
     scale: int | None = None  # integer nearest-neighbour upscale; None: auto_scale (>= 512 px on the long side)
     loop: bool = True
-    name: str = "default"  # animation name (Godot, Aseprite frameTags)
+    name: str = "default"  # animation name (Godot, Aseprite frameTags); also part of file names: sanitised
     audio: bool = True  # mux the voice-over into video formats when there is one
     overwrite: bool = False  # replace files in an existing non-empty output folder
     extra: dict = field(default_factory=dict)  # exporter-specific options
@@ -86,8 +87,17 @@ class ExportOptions:
             self.scale = int(self.scale)
         if self.fps is not None and not 0 < float(self.fps) <= 240:
             raise ExportError(f"fps must be between 0 and 240, not {self.fps}")
-        if not str(self.name).strip():
-            raise ExportError("the animation name must not be empty")
+        self.name = clip_name(self.name)
+
+
+def clip_name(name) -> str:
+    """An animation name that is safe as (part of) a file name, as a recording's name is: anything but
+    letters, digits, ``.``, ``-``, ``_`` and spaces becomes ``_`` (so no folder separators), runs of dots
+    become one, none leads or ends it, at most 120 characters. ``--name '../../..'`` gives ``_._``."""
+    s = re.sub(r"\.{2,}", ".", re.sub(r"[^\w.\- ]+", "_", str(name).strip())).strip(". ")[:120]
+    if not s:
+        raise ExportError(f"{str(name)[:40]!r} is not a usable animation name (letters, digits, . - _ and spaces)")
+    return s
 
 
 def parse_range(spec: str | None) -> tuple[int | None, int | None] | None:

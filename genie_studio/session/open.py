@@ -11,7 +11,6 @@ settings with a ``server_url`` to ``remote.client.open_remote`` and the rest her
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -92,22 +91,11 @@ def open_local(s: SessionSettings) -> WorldSession:
 
 
 def _compile(session: WorldSession, s: SessionSettings) -> None:
-    """Load the session's compiled graphs, building them first if this machine has none yet."""
-    from genie_studio.session import compiled
+    """Load the session's compiled graphs; missing ones are built by a background process meanwhile
+    (session/compile_job.py), so play starts at once, eagerly, and never waits for a compiler."""
+    from genie_studio.session import compile_job, compiled
 
     if not compiled.enabled(s.compile):
         return
-
-    def job():
-        if s.compile_in_background and hasattr(os, "setpriority"):
-            try:  # Linux: a thread has its own nice value, and the compiler processes it starts inherit it
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-            except OSError:
-                pass
-        compiled.prepare(session.model, session.device, session.precision, batches=(1,), context=session.context,
-                         progress=s.on_compile)
-
-    if s.compile_in_background:
-        threading.Thread(target=job, name="genie-compile", daemon=True).start()
-    else:
-        job()
+    compile_job.start(session.model, session.device, session.precision, context=session.context,
+                      background=s.compile_in_background, progress=s.on_compile)
