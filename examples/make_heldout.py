@@ -9,7 +9,8 @@ and they are drawn with other hands. They vary along the three axes that lose th
 
 - scale: the player from 4% to 20% of the image height (training: 14%);
 - stroke: thin pencil outlines (1-2 px), bold marker outlines, filled shapes;
-- canvas: square, 16:9 and long strips (the whole level in one picture).
+- canvas: square, 16:9 and long strips (the whole level in one picture), six of them levels four screens
+  long or more with the player at the left end (the revealed-level measure, evaluate/revealed.py).
 
 ``examples/heldout/drawings.json`` lists each drawing with its axes; the world-fidelity evaluation
 (genie_studio/evaluate/fidelity.py) runs on all of them.
@@ -46,7 +47,15 @@ DRAWINGS = [
     ("filled-strip-05", (2400, 300), "filled", 0.05),
     ("pencil-strip-09", (2200, 330), "pencil", 0.09),
     ("filled-wide-12", (1024, 576), "filled", 0.12),
+    # levels four screens long or more, the player at the left end, as designers draw a level
+    ("pencil-level-10", (2048, 512), "pencil", 0.10),
+    ("marker-level-12", (2048, 512), "marker", 0.12),
+    ("filled-level-14", (2400, 480), "filled", 0.14),
+    ("pencil-level-16", (1800, 360), "pencil", 0.16),
+    ("marker-level-08", (2400, 400), "marker", 0.08),
+    ("filled-level-10", (2048, 400), "filled", 0.10),
 ]
+SCREEN = 64 / (34 / 256)  # the view's width in units of the player's height (session/prompt.PLAYER_SHARE)
 
 
 class Hand:
@@ -194,7 +203,9 @@ def main() -> None:
         img = draw(name, size, stroke, share, seed=30_000_000 + i)
         img.save(OUT / f"{name}.png", optimize=True)
         index.append({"file": f"{name}.png", "size": list(size), "stroke": stroke, "player_share": share,
-                      "canvas": "square" if size[0] == size[1] else ("strip" if size[0] / size[1] > 3 else "16:9")})
+                      "canvas": "square" if size[0] == size[1] else ("strip" if size[0] / size[1] > 3 else "16:9"),
+                      "screens": round(size[0] / (share * size[1] * SCREEN / 64), 1),
+                      "player_at": "left end" if size[0] / size[1] > 2.5 else "mid-level"})
     (OUT / "drawings.json").write_text(json.dumps({"version": 1, "drawings": index}, indent=1) + "\n")
     print(f"wrote {len(index)} drawings to {OUT}")
 

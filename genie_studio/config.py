@@ -44,6 +44,8 @@ DEFAULTS: dict = {
     "temperature": DEFAULT_TEMPERATURE,
     "seed": 0,
     "fps": 30,
+    "decoder": DEFAULT_DECODER,  # how frames are made: DECODERS above
+    "endless": False,  # decoder "copy": let the model invent past the drawing's ends instead of stopping there
     "compile": True,  # compiled stepping (session/compiled.py): built once per machine, in the background
     "backend": "local",  # local | remote
     "server_url": "",

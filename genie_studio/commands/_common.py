@@ -25,6 +25,25 @@ def add_compile_arg(p) -> None:
                         "(about a minute, once) and later runs load it from the cache folder")
 
 
+def add_decoder_args(p) -> None:
+    from genie_studio.config import DECODERS, DEFAULT_DECODER
+
+    p.add_argument("--decoder", choices=DECODERS, default=None,
+                   help="copy: the whole drawing is the level and only what moves is generated; free: every token "
+                        f"of every frame is generated (default: the settings' decoder, {DEFAULT_DECODER} unless set)")
+    p.add_argument("--endless", action="store_true",
+                   help="with --decoder copy, let the model invent the level past the drawing's ends")
+
+
+def decoder_knobs(args, settings: dict | None = None) -> dict:
+    """``decoder``/``endless`` for SessionSettings from the flags, else the settings."""
+    from genie_studio.config import DEFAULTS
+
+    settings = settings or DEFAULTS
+    return {"decoder": args.decoder or settings.get("decoder", DEFAULTS["decoder"]),
+            "endless": bool(args.endless or settings.get("endless", False))}
+
+
 def add_json_arg(p, what: str = "machine-readable output") -> None:
     p.add_argument("--json", action="store_true", help=what)
 

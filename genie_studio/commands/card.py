@@ -14,6 +14,8 @@ def add_arguments(p):
     p.add_argument("--commands", metavar="F", help="file with the exact commands that made the model")
     p.add_argument("--notes", metavar="F", help="file with notes on targets")
     p.add_argument("--skip-eval", action="store_true", help="reuse the dataset figures in MODEL/eval.json")
+    p.add_argument("--quick", action="store_true",
+                   help="a smoke run: two held-out drawings, one seed, short runs (not figures to ship)")
     p.add_argument("--json", action="store_true", help="print the control, stability, fidelity and GIF results")
 
 
@@ -45,7 +47,7 @@ def run(args):
         texts = {k: Path(f).read_text() if f else "" for k, f in (("commands", args.commands),
                                                                   ("notes", args.notes))}
         report = measure(folder, evals, docs=args.docs, skip_eval=args.skip_eval, progress=not args.json,
-                         **texts)
+                         quick=args.quick, **texts)
         write_card(folder, report)
     except (BundleError, OSError, ValueError) as e:
         raise CommandError(str(e)) from None

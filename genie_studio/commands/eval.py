@@ -2,7 +2,7 @@
 held-out drawings) and, with --data, the dataset metrics (tokenizer PSNR/SSIM, LAM NMI/accuracy,
 dynamics PSNR and ΔtPSNR)."""
 
-from genie_studio.commands._common import add_model_arg, print_json
+from genie_studio.commands._common import add_decoder_args, add_model_arg, print_json
 
 
 def add_arguments(p):
@@ -12,6 +12,9 @@ def add_arguments(p):
     p.add_argument("--no-framing", action="store_true",
                    help="fit drawings by height only, without framing the player as the training camera")
     p.add_argument("--no-fidelity", action="store_true", help="skip the held-out drawing suite")
+    add_decoder_args(p)
+    p.add_argument("--compare", action="store_true",
+                   help="run the drawing suites with each decoder (copy and free) side by side on the same weights")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--seed", type=int, default=0, help="random seed of the sampled frames and clips")
     p.add_argument("--quick", action="store_true", help="fewer samples (a smoke test)")
@@ -29,9 +32,11 @@ def _print(res: dict, prefix: str = "") -> None:
 
 
 def run(args):
-    from genie_studio.commands._common import CommandError
+    from genie_studio.commands._common import CommandError, decoder_knobs
+    from genie_studio.config import DECODERS
     from genie_studio.data.dataset import ClipDataset
-    from genie_studio.evaluate.fidelity import SEEDS, evaluate_fidelity, heldout_drawings
+    from genie_studio.evaluate.fidelity import MIXED_FRAMES, SEEDS, evaluate_fidelity, heldout_drawings
+    from genie_studio.evaluate.revealed import FRAMES, evaluate_revealed
     from genie_studio.evaluate.run import evaluate_model
     from genie_studio.registry import resolve_model
     from genie_studio.world.bundle import BundleError, load_model, read_meta
@@ -47,8 +52,15 @@ def run(args):
         if not args.no_fidelity and wm.dynamics is not None:
             drawings = heldout_drawings(args.drawings)
             seeds = (1,) if args.quick else SEEDS
-            res["fidelity"] = evaluate_fidelity(wm, drawings[:2] if args.quick else drawings, seeds=seeds,
-                                                frame_player=not args.no_framing, progress=not args.json)
+            decoders = DECODERS if args.compare else (decoder_knobs(args)["decoder"],)
+            for dec in decoders:
+                kw = {"decoder": dec, "endless": args.endless, "progress": not args.json}
+                out = {"fidelity": evaluate_fidelity(wm, drawings[:2] if args.quick else drawings, seeds=seeds,
+                                                     frame_player=not args.no_framing,
+                                                     mixed_frames=8 if args.quick else MIXED_FRAMES, **kw),
+                       "revealed_level": evaluate_revealed(wm, drawings, seeds=seeds,
+                                                           frames=8 if args.quick else FRAMES, **kw)}
+                res.update(out) if len(decoders) == 1 else res.setdefault("decoders", {}).update({dec: out})
         if not res:
             raise CommandError("nothing to evaluate: give --data, or a model with a dynamics component")
     except (BundleError, OSError, ValueError) as e:

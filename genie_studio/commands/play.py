@@ -1,6 +1,6 @@
 """Play a world from a prompt image: headless to a GIF/MP4/PNG folder, or live in a window."""
 
-from genie_studio.commands._common import add_compile_arg, add_json_arg, add_model_arg
+from genie_studio.commands._common import add_compile_arg, add_decoder_args, add_json_arg, add_model_arg
 
 
 def add_arguments(p):
@@ -14,6 +14,7 @@ def add_arguments(p):
                    help="sampling temperature, 0 is the most likely frame (default: settings)")
     p.add_argument("--out", help="output: DIR (PNG frames) or a file whose extension names the format "
                    "(.gif, .mp4, .webm, .png for APNG, .json sprite sheet...; see `export --format list`)")
+    add_decoder_args(p)
     p.add_argument("--window", action="store_true", help="play live in a window")
     p.add_argument("--fps", type=int, default=30, help="target frames/s of --window, and the saved clip's rate")
     p.add_argument("--scale", default="auto", help="whole-number nearest-neighbour upscale of saved frames, or auto: "
@@ -30,7 +31,8 @@ def add_arguments(p):
 
 def make_session(args):
     """The world to play, local or remote (--server): both are a ``Session``."""
-    from genie_studio.commands._common import CommandError
+    from genie_studio.commands._common import CommandError, decoder_knobs
+    from genie_studio.config import load_settings
     from genie_studio.progress import StageBar
     from genie_studio.sessions import SessionError, SessionSettings, open_session
 
@@ -38,7 +40,7 @@ def make_session(args):
     try:
         return open_session(SessionSettings(model=args.model, device=args.device, seed=args.seed,
                                             server_url=args.server, token_file=args.token_file,
-                                            compile=not args.no_compile,
+                                            compile=not args.no_compile, **decoder_knobs(args, load_settings()),
                                             on_compile=StageBar("first run", not getattr(args, "json", False)),
                                             **knobs))
     except SessionError as e:

@@ -5,7 +5,7 @@ knob to REC (see docs/recording-format.md). Timestamps follow a nominal clock at
 the editor's recordings panel, export it with `genie-studio export REC --format F --out PATH`.
 """
 
-from genie_studio.commands._common import add_compile_arg, add_model_arg, print_json
+from genie_studio.commands._common import add_compile_arg, add_decoder_args, add_model_arg, print_json
 
 
 def add_arguments(p):
@@ -17,6 +17,7 @@ def add_arguments(p):
     p.add_argument("--out", required=True, help="recording folder to create (must not exist or be empty)")
     p.add_argument("--steps", type=int, default=None, help="MaskGIT steps (default: settings)")
     p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: settings)")
+    add_decoder_args(p)
     p.add_argument("--fps", type=float, default=None, help="nominal frame rate of the recording (default: settings)")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
                    help="auto: bf16 on CUDA and on CPUs with bf16 instructions, else fp32")
@@ -27,7 +28,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from genie_studio.commands._common import CommandError, check_writable_parent, resolve_prompt
+    from genie_studio.commands._common import CommandError, check_writable_parent, decoder_knobs, resolve_prompt
     from genie_studio.config import load_settings
     from genie_studio.progress import StageBar, progress_bar
     from genie_studio.recording import Recorder, RecordingError
@@ -44,7 +45,7 @@ def run(args) -> int:
             model=args.model, device=args.device, precision=args.precision, seed=args.seed,
             steps=args.steps or settings["maskgit_steps"],
             temperature=settings["temperature"] if args.temperature is None else args.temperature,
-            compile=not args.no_compile and settings.get("compile", True),
+            compile=not args.no_compile and settings.get("compile", True), **decoder_knobs(args, settings),
             on_compile=StageBar("first run", not args.json)))
         actions = parse_spec(args.actions, session.labels)
         rec = Recorder.for_session(session, args.out, args.prompt, fps=args.fps or settings["fps"],
@@ -56,6 +57,8 @@ def run(args) -> int:
             for a in actions:
                 rec.step(a, inputs=[{"source": "spec", "action": session.labels[a]}])
                 bar.update()
+    except RecordingError as e:  # a full disk: one line, what is full and what was kept
+        raise CommandError(str(e)) from None
     finally:
         recording = rec.close()
     if args.json:

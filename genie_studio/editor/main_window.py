@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
 
     def knobs_changed(self) -> None:
         k = self.play_view.knobs()
-        self.controller.set_knobs(k["maskgit_steps"], k["temperature"], k["seed"], k["fps"])
+        self.controller.set_knobs(k["maskgit_steps"], k["temperature"], k["seed"], k["fps"], k["decoder"], k["endless"])
         if k != {x: self.settings.get(x) for x in k}:
             self.settings.update(k)
             self.project.mark_dirty()

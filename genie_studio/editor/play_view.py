@@ -7,6 +7,8 @@ import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
@@ -19,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE, DEFAULTS
+from genie_studio.config import DECODERS, DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE, DEFAULTS
 from genie_studio.editor.qt_image import to_qimage
+
+DECODER_NAMES = ("Keep drawing", "Generate all")  # config.DECODERS, as the knob panel names them
 
 
 class FrameView(QWidget):
@@ -130,6 +134,15 @@ class PlayView(QWidget):
         self.fps.setToolTip("Target frame rate (the model may be slower)")
         for w in (self.steps, self.temperature, self.seed, self.fps):
             w.valueChanged.connect(lambda *_: self.knobsChanged.emit())
+        self.decoder = QComboBox()
+        for dec, text in zip(DECODERS, DECODER_NAMES):
+            self.decoder.addItem(text, dec)
+        self.decoder.setToolTip("Keep drawing: the whole drawing is the level and only what moves is generated. "
+                                "Generate all: the model makes every part of every frame. Applies on Reset")
+        self.endless = QCheckBox("Endless")
+        self.endless.setToolTip("Let the model invent the level past the drawing's ends (Keep drawing; on Reset)")
+        self.decoder.currentIndexChanged.connect(lambda *_: self.knobsChanged.emit())
+        self.endless.toggled.connect(lambda *_: self.knobsChanged.emit())
 
         buttons = QHBoxLayout()
         for b in (self.play_btn, self.reset_btn, self.step_btn, self.autoplay_btn):
@@ -147,6 +160,10 @@ class PlayView(QWidget):
             knobs.addWidget(lab, 0, i * 2)
             knobs.addWidget(w, 0, i * 2 + 1)
             knobs.setColumnStretch(i * 2 + 1, 1)
+        world = QHBoxLayout()
+        world.addWidget(QLabel("World"))
+        world.addWidget(self.decoder, 1)
+        world.addWidget(self.endless)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(4)
@@ -154,8 +171,9 @@ class PlayView(QWidget):
         lay.addLayout(info)
         lay.addLayout(buttons)
         lay.addLayout(knobs)
+        lay.addLayout(world)
         self.set_knobs({"maskgit_steps": DEFAULT_MASKGIT_STEPS, "temperature": DEFAULT_TEMPERATURE, "seed": 0,
-                        "fps": DEFAULTS["fps"]})
+                        "fps": DEFAULTS["fps"], "decoder": DEFAULT_DECODER, "endless": False})
 
     def set_frame(self, frame, action_label: str | None, fps: float, index: int) -> None:
         self.view.set_frame(frame)
@@ -173,7 +191,8 @@ class PlayView(QWidget):
 
     def knobs(self) -> dict:
         return {"maskgit_steps": self.steps.value(), "temperature": round(self.temperature.value(), 3),
-                "seed": self.seed.value(), "fps": self.fps.value()}
+                "seed": self.seed.value(), "fps": self.fps.value(), "decoder": self.decoder.currentData(),
+                "endless": self.endless.isChecked()}
 
     def set_knobs(self, d: dict) -> None:
         for key, w in (("maskgit_steps", self.steps), ("temperature", self.temperature), ("seed", self.seed),
@@ -181,4 +200,11 @@ class PlayView(QWidget):
             if key in d:
                 w.blockSignals(True)
                 w.setValue(d[key])
+                w.blockSignals(False)
+        for w, setter, value in ((self.decoder, self.decoder.setCurrentIndex,
+                                  DECODERS.index(d["decoder"]) if d.get("decoder") in DECODERS else None),
+                                 (self.endless, self.endless.setChecked, d.get("endless"))):
+            if value is not None:
+                w.blockSignals(True)
+                setter(value)
                 w.blockSignals(False)

@@ -1,5 +1,6 @@
 """The drawing toolbox beside the canvas: tools, named palette brushes, sizes, layers, and the
-"what the model sees" thumbnail (the sketch reduced with the same ``fit_prompt`` as WorldSession)."""
+"what the model sees" thumbnail (the sketch reduced with the same ``fit_prompt`` as WorldSession) and, under
+it, the whole level the "Keep drawing" world keeps (``fit_strip``) with the first view marked."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
 from genie_studio.data.palette import NAMES, PALETTE
 from genie_studio.editor.canvas import SketchCanvas
 from genie_studio.editor.play_view import FrameView
-from genie_studio.session.prompt import fit_prompt
+from genie_studio.session.prompt import fit_prompt, fit_strip
+
+VIEW_MARK = (231, 76, 60)  # the outline of the first view on the level strip
 
 TOOL_INFO = {  # tool -> (menu text, shortcut, tooltip)
     "pencil": ("&Pencil", "B", "Pencil (B): freehand strokes, smoothed"),
@@ -126,6 +129,15 @@ class SketchToolbox(QWidget):
         self.sees_caption.setStyleSheet("color: gray")
         sl.addWidget(self.sees, 0, Qt.AlignmentFlag.AlignHCenter)
         sl.addWidget(self.sees_caption, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.level = FrameView()
+        self.level.setMinimumSize(60, 40)
+        self.level.setFixedSize(220, 60)
+        self.level.setToolTip("The whole level the world keeps (World: Keep drawing): your drawing at the model's "
+                              "scale, the first view outlined. Holding right scrolls through it")
+        self.level_caption = QLabel("")
+        self.level_caption.setStyleSheet("color: gray")
+        sl.addWidget(self.level, 0, Qt.AlignmentFlag.AlignHCenter)
+        sl.addWidget(self.level_caption, 0, Qt.AlignmentFlag.AlignHCenter)
 
         lay = QVBoxLayout(self)
         lay.addWidget(tools_box)
@@ -134,6 +146,8 @@ class SketchToolbox(QWidget):
         lay.addWidget(sees_box)
         lay.addStretch(1)
         self.model_sees: np.ndarray | None = None
+        self.level_sees: np.ndarray | None = None  # the level strip, first view outlined
+        self.patch = 4
         canvas.changed.connect(self.update_thumbnail)
 
     def set_tool(self, tool: str) -> None:
@@ -148,6 +162,7 @@ class SketchToolbox(QWidget):
 
     def set_resolution(self, resolution: tuple[int, int] | None, patch: int | None = None) -> None:
         self.resolution = tuple(resolution) if resolution else None
+        self.patch = int(patch or 4)
         if self.resolution:
             per_px = self.canvas.sketch.height() / self.resolution[0]
             self.canvas.grid_step = max(1, round(per_px * (patch or 1)))
@@ -164,10 +179,21 @@ class SketchToolbox(QWidget):
 
     def update_thumbnail(self) -> None:
         if not self.resolution:
-            self.model_sees = None
+            self.model_sees = self.level_sees = None
             self.sees.set_frame(None)
+            self.level.set_frame(None)
             self.sees_caption.setText("no model loaded")
+            self.level_caption.setText("")
             return
-        self.model_sees = fit_prompt(self.canvas.sketch_array(), self.resolution)
+        sketch = self.canvas.sketch_array()
+        self.model_sees = fit_prompt(sketch, self.resolution)
         self.sees.set_frame(self.model_sees)
         self.sees_caption.setText(f"{self.resolution[1]}×{self.resolution[0]} px")
+        strip, x = fit_strip(sketch, self.resolution, patch=self.patch)
+        H, W = self.resolution
+        marked = strip.copy()
+        marked[[0, H - 1], x:x + W] = VIEW_MARK
+        marked[:, [x, x + W - 1]] = VIEW_MARK
+        self.level_sees = marked
+        self.level.set_frame(marked)
+        self.level_caption.setText(f"level: {strip.shape[1] / W:.1f} screens wide")

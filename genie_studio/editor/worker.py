@@ -24,7 +24,7 @@ import time
 
 from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from genie_studio.config import DEFAULTS
+from genie_studio.config import DEFAULT_DECODER, DEFAULTS
 from genie_studio.recording import Recorder
 from genie_studio.session.prompt import PromptError
 from genie_studio.session.protocol import Session
@@ -163,11 +163,14 @@ class WorldWorker(QObject):
         if self.session is not None and self.session.frame is not None:
             self._step_once()
 
-    @Slot(int, float, int, int)
-    def set_knobs(self, steps: int, temperature: float, seed: int, fps: int) -> None:
+    @Slot(int, float, int, int, str, bool)
+    def set_knobs(self, steps: int, temperature: float, seed: int, fps: int, decoder: str = DEFAULT_DECODER,
+                  endless: bool = False) -> None:
+        """The seed, the decoder and endless apply from the next Reset (a new world)."""
         self.fps_target = max(1, int(fps))
         if self.session is not None:
             self.session.steps, self.session.temperature, self.session.seed = int(steps), float(temperature), int(seed)
+            self.session.decoder, self.session.endless = decoder, bool(endless)
             self._describe()
 
     @Slot(object, int)
@@ -296,7 +299,7 @@ class WorldController(QObject):
     _play = Signal()
     _pause = Signal()
     _step = Signal()
-    _knobs = Signal(int, float, int, int)
+    _knobs = Signal(int, float, int, int, str, bool)
     _previews = Signal(object, int)
 
     def __init__(self, parent=None):
@@ -334,8 +337,9 @@ class WorldController(QObject):
     def set_driver(self, driver) -> None:
         self.worker.driver = driver  # autoplay: it chooses each next action (None: the keys do)
 
-    def set_knobs(self, steps: int, temperature: float, seed: int, fps: int) -> None:
-        self._knobs.emit(int(steps), float(temperature), int(seed), int(fps))
+    def set_knobs(self, steps: int, temperature: float, seed: int, fps: int, decoder: str = DEFAULT_DECODER,
+                  endless: bool = False) -> None:
+        self._knobs.emit(int(steps), float(temperature), int(seed), int(fps), str(decoder), bool(endless))
 
     def previews(self, prompt, n: int = 8) -> None:
         self._previews.emit(prompt, int(n))

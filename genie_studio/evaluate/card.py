@@ -7,7 +7,8 @@
    autoregressive PSNR, ΔtPSNR at t=4.
 3. Runs the control test on the example sketches (levels no training episode came from), a
    64-frame stability test (does the level stay recognisable?) and the world-fidelity suite on the
-   held-out drawings (``fidelity.py``), with and without the prompt framing.
+   held-out drawings (``fidelity.py``) and the revealed level (``revealed.py``) with each decoder on the
+   same weights, and the free decoder without the prompt framing.
 4. Renders play GIFs from example sketches into a folder (the model folder unless another is named)
    and writes MODEL_DIR/eval.json.
 """
@@ -21,11 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
+from genie_studio.config import DECODERS, DEFAULT_DECODER
 from genie_studio.controls.defaults import idle_index
 from genie_studio.data.dataset import ClipDataset
 from genie_studio.data.palette import classify
-from genie_studio.evaluate.fidelity import evaluate_fidelity
+from genie_studio.evaluate.fidelity import evaluate_fidelity, heldout_drawings
 from genie_studio.evaluate.labels import control_action, control_test, label_actions
+from genie_studio.evaluate.revealed import evaluate_revealed, level_drawings
 from genie_studio.evaluate.run import evaluate_model
 from genie_studio.fsutil import atomic_write_json, atomic_write_text
 from genie_studio.resources import example_sketches
@@ -35,6 +38,7 @@ from genie_studio.session.world_session import WorldSession
 from genie_studio.world.bundle import load_model, update_meta
 
 CONTROL_REPEATS = 3  # sampling seeds per example sketch in the control test
+DECODER_TITLES = {"copy": "keep drawing", "free": "generate all"}
 GIF_SPEC = "right*20,right+jump*6,right*10,noop*4,left*12,jump*6,right*6"
 
 
@@ -96,45 +100,73 @@ def _pct(v):
     return "n/a" if v is None else f"{v:.0%}"
 
 
+def _columns(report: dict) -> list[tuple[str, dict, dict | None]]:
+    """(heading, fidelity, revealed) per column of the held-out drawing table: each decoder on the same
+    weights (framed), then the free decoder without the framing."""
+    cols = [(f"{DECODER_TITLES.get(d, d)}", r["fidelity"], r.get("revealed"))
+            for d, r in report.get("decoders", {}).items()]
+    if not cols and report.get("fidelity"):
+        cols = [("framed", report["fidelity"], None)]
+    if report.get("fidelity_plain"):
+        cols.append(("free, plain fit", report["fidelity_plain"], None))
+    return cols
+
+
 def _fidelity_lines(report: dict) -> list[str]:
-    fr, pl = report.get("fidelity"), report.get("fidelity_plain")
-    if not fr:
+    cols = _columns(report)
+    if not cols:
         return []
+    fr = cols[0][1]
     lines = ["", "## What a designer sees: held-out drawings", "",
              f"{fr['drawings']} drawings that no training level came from (`examples/heldout/`: pencil, marker and "
-             f"filled strokes; square, 16:9 and strip canvases; the player 4-20% of the image height), "
+             f"filled strokes; square, 16:9 and strip canvases, six levels four screens long or more; the player "
+             f"4-20% of the image height, in mid-level or at the level's left end), "
              f"{len(fr['seeds'])} sampling seeds each, inputs sent as the default controls send them "
              f"({', '.join(f'{k} -> {v}' for k, v in fr['actions'].items())}). Definitions: "
-             "`genie_studio/evaluate/fidelity.py`. *Framed*: the prompt policy that scales and frames the drawing "
-             "by its player (the default everywhere); *plain*: fitted by height only.", "",
-             "| measure | framed | plain | target |", "|---|---|---|---|"]
+             "`genie_studio/evaluate/fidelity.py` and `revealed.py`. *Keep drawing*: the copy-first decoder "
+             "(the whole drawing is the level; `session/level.py`); *generate all*: every token of every frame "
+             "generated; both framed by the prompt policy on the same weights; *plain fit*: fitted by height only.",
+             "", "| measure | " + " | ".join(c[0] for c in cols) + " | target |",
+             "|---|" + "---|" * len(cols) + "---|"]
     rows = [
         ("object persistence while moving (right, frames 2 and 4)",
-         lambda r: r["persistence_moving"]["overall"], ">= 0.80", "{:.2f}"),
-        ("object persistence while idle (frame 16)", lambda r: r["persistence_idle"]["overall"], ">= 0.90",
+         lambda r, v: r["persistence_moving"]["overall"], ">= 0.90", "{:.2f}"),
+        ("object persistence while idle (frame 16)", lambda r, v: r["persistence_idle"]["overall"], ">= 0.95",
          "{:.2f}"),
-        ("sustained control: right", lambda r: r["control"]["right"], ">= 90%", None),
-        ("sustained control: left", lambda r: r["control"]["left"], ">= 90%", None),
-        ("sustained control: jump", lambda r: r["control"]["jump"], ">= 90%", None),
-        ("idle keeps the player within 2 px", lambda r: r["idle_still_2px"], ">= 90%", None),
-        ("right without a hop", lambda r: r["no_hop"]["right"], ">= 80%", None),
-        ("left without a hop", lambda r: r["no_hop"]["left"], ">= 80%", None),
+        ("revealed level (right held 32 frames, levels >= 4 screens)", lambda r, v: v["overall"], ">= 0.85",
+         "{:.2f}"),
+        ("camera advance / the game's", lambda r, v: v["advance_ratio"], "0.9-1.1", "{:.2f}"),
+        ("sustained control: right", lambda r, v: r["control"]["right"], ">= 90%", None),
+        ("sustained control: left", lambda r, v: r["control"]["left"], ">= 90%", None),
+        ("sustained control: jump", lambda r, v: r["control"]["jump"], ">= 90%", None),
+        ("control from the level's left end (mean of right, left, jump)",
+         lambda r, v: r["by"]["player_at"]["left end"]["control_mean"], ">= 90%", None),
+        ("idle keeps the player within 2 px", lambda r, v: r["idle_still_2px"], ">= 90%", None),
+        ("right without a hop", lambda r, v: r["no_hop"]["right"], ">= 80%", None),
+        ("left without a hop", lambda r, v: r["no_hop"]["left"], ">= 80%", None),
+        ("the drawing holds the player (stands on drawn ground, idle)", lambda r, v: r["stands"], ">= 70%", None),
+        ("enemies still move (idle, an enemy in view)", lambda r, v: r["enemies_move"], ">= 50%", None),
+        ("the player is visible after 128 frames of mixed play", lambda r, v: r["visible_after_mixed"], ">= 98%",
+         None),
     ]
     for name, get, target, fmt in rows:
         vals = []
-        for r in (fr, pl):
+        for _, r, v in cols:
             try:
-                v = get(r) if r else None
+                x = get(r, v)
             except (KeyError, TypeError):
-                v = None
-            vals.append("n/a" if v is None else (fmt.format(v) if fmt else _pct(v)))
-        lines.append(f"| {name} | {vals[0]} | {vals[1]} | {target} |")
-    lines += ["", "Per class, framed (moving / idle): " + ", ".join(
-        f"{k} {fr['persistence_moving']['per_class'].get(k, float('nan')):.2f} / "
-        f"{fr['persistence_idle']['per_class'].get(k, float('nan')):.2f}"
-        for k in ("ground", "platform", "hazard", "collectible", "enemy")) + ".", "",
-        "| drawings | trials | persistence moving | persistence idle | control (mean of right, left, jump) |",
-        "|---|---|---|---|---|"]
+                x = None
+            vals.append("n/a" if x is None else (fmt.format(x) if fmt else _pct(x)))
+        lines.append(f"| {name} | " + " | ".join(vals) + f" | {target} |")
+    lines += [""]
+    for title, r, _ in cols[:-1] if len(cols) > 1 else cols:
+        lines.append(f"Per class, {title} (moving / idle): " + ", ".join(
+            f"{k} {r['persistence_moving']['per_class'].get(k, float('nan')):.2f} / "
+            f"{r['persistence_idle']['per_class'].get(k, float('nan')):.2f}"
+            for k in ("ground", "platform", "hazard", "collectible", "enemy")) + ".")
+    lines += ["", f"By drawing ({cols[0][0]}):", "",
+              "| drawings | trials | persistence moving | persistence idle | control (mean of right, left, jump) |",
+              "|---|---|---|---|---|"]
     for axis, groups in fr["by"].items():
         for val, g in groups.items():
             lines.append(f"| {axis}: {val} | {g['trials']} | {_fmt(g['persistence_moving'])} | "
@@ -205,13 +237,16 @@ def write_card(model_dir: Path, report: dict) -> str:
 
 
 def measure(model_dir, evals: dict | None = None, docs=None, commands: str = "", notes: str = "",
-            skip_eval: bool = False, progress: bool = False) -> dict:
+            skip_eval: bool = False, progress: bool = False, quick: bool = False) -> dict:
     """Label, evaluate and render the model in ``model_dir``; writes config.json's labels, eval.json and
     the GIFs (into ``docs``, default the model folder) and returns the report for :func:`write_card`.
 
     ``evals`` maps a style to a held-out dataset folder; ``skip_eval`` reuses eval.json's dataset figures.
     ``commands`` and ``notes`` are the card's texts: the commands that made the model, notes on targets.
+    ``quick``: a smoke run (two held-out drawings, one seed, short runs), not figures to ship.
     """
+    quick_fid = {"drawings": heldout_drawings()[:2], "seeds": (1,), "mixed_frames": 8} if quick else {}
+    quick_rev = {"drawings": level_drawings()[:1], "seeds": (1,), "frames": 8} if quick else {}
     model_dir = Path(model_dir)
     docs = model_dir if docs is None else Path(docs)
     t0 = time.time()
@@ -228,15 +263,18 @@ def measure(model_dir, evals: dict | None = None, docs=None, commands: str = "",
     prompts = [fit_prompt(p, wm.tokenizer.cfg.image_size) for p in example_sketches()]
     report = {
         "meta": wm.meta, "labels": labels, "eval": results,
-        "control": control_test(wm, wm.action_labels, prompts=prompts, repeats=CONTROL_REPEATS),
-        "stability": stability(wm, prompts),
-        "fidelity": evaluate_fidelity(wm, progress=progress),
-        "fidelity_plain": evaluate_fidelity(wm, frame_player=False, progress=progress),
+        "control": control_test(wm, wm.action_labels, prompts=prompts, repeats=1 if quick else CONTROL_REPEATS),
+        "stability": stability(wm, prompts, frames=8 if quick else 64),
+        "decoders": {dec: {"fidelity": evaluate_fidelity(wm, decoder=dec, progress=progress, **quick_fid),
+                           "revealed": evaluate_revealed(wm, decoder=dec, progress=progress, **quick_rev)}
+                     for dec in DECODERS},
+        "fidelity_plain": evaluate_fidelity(wm, frame_player=False, decoder="free", progress=progress, **quick_fid),
         "gifs": render_gifs(wm, docs, link_from=model_dir),
         "params": {c: sum(p.numel() for p in getattr(wm, c).parameters()) for c in ("tokenizer", "lam", "dynamics")},
         "commands": commands,
         "notes": notes,
     }
+    report["fidelity"] = report["decoders"][DEFAULT_DECODER]["fidelity"]  # what a user gets by default
     report["params_total"] = sum(report["params"].values())
     report["seconds"] = round(time.time() - t0, 1)
     atomic_write_json(model_dir / "eval.json", {k: v for k, v in report.items() if k != "meta"})

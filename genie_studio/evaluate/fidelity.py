@@ -14,6 +14,12 @@ played with several sampling seeds. For every drawing and seed:
   frame height within 8 frames.
 - **action distinctness**: idle keeps the player visible and within 2 px of where it stood (at 64 px);
   plain right/left keep the feet down (the player never rises more than ``HOP_SHARE`` of the frame).
+- **the drawing holds the player**: from frame 4 to the end of the idle run, the player's feet stay
+  within 3 px (at 64 px) above the ground or platform drawn under it in frame 0 (aligned by the scroll).
+- **enemies still move**: where an enemy is in view at frame 0, the enemy ink at the end of the idle
+  run is still there (at least 30%) and its centre has moved at least 1.5 px (at 64 px) relative to the
+  level: a frozen world fails.
+- **the player after mixed play**: visible after ``MIXED_FRAMES`` frames of ``MIXED`` play.
 
 The inputs are sent as the default controls send them (``labels.control_action``: the label itself,
 else the first combination containing it), so the figures are what a player gets.
@@ -26,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from genie_studio.data.palette import PALETTE
-from genie_studio.data.probe import level_shift, player_position
+from genie_studio.data.palette import PALETTE, mask
+from genie_studio.data.probe import PLAYER_TOLERANCE, level_shift, player_position
 from genie_studio.evaluate.labels import control_action, measure
 from genie_studio.progress import progress_bar
 from genie_studio.resources import heldout_dir
@@ -38,6 +44,8 @@ CLASSES = ("ground", "platform", "hazard", "collectible", "enemy")
 SEEDS = (1, 2, 3)
 IDLE_FRAMES, MOVE_FRAMES, HOLD = 16, (2, 4), 12
 HOP_SHARE = 4 / 64  # a rise above this share of the frame height while running is a hop
+MIXED = ("right", "right", "jump", "right", "noop", "left", "left", "jump", "noop", "right")  # 8 frames each
+MIXED_FRAMES = 128
 _NAMES = tuple(n for n in PALETTE if n != "background")
 _BG = np.array(PALETTE["background"], np.float32)
 _DIRS = np.stack([np.array(PALETTE[n], np.float32) - _BG for n in _NAMES])  # [K, 3]
@@ -112,7 +120,8 @@ def _pool(items: list[dict]) -> dict:
     return {"overall": round(float(np.mean(list(per.values()))), 3) if per else None, "per_class": per}
 
 
-def _rollouts(wm, prompts, action: int, frames: int, seeds, bar=None, **kw) -> list[np.ndarray]:
+def _rollouts(wm, prompts, action, frames: int, seeds, bar=None, **kw) -> list[np.ndarray]:
+    """Each prompt x seed played for ``frames`` frames of ``action`` (an index, or one per frame)."""
     sessions, firsts = [], []
     for p in prompts:
         for sd in seeds:
@@ -120,12 +129,56 @@ def _rollouts(wm, prompts, action: int, frames: int, seeds, bar=None, **kw) -> l
             firsts.append(s.reset(p))
             sessions.append(s)
     out = [[f] for f in firsts]
-    for _ in range(frames):
-        for lst, f in zip(out, step_many(sessions, [action] * len(sessions))):
+    for i in range(frames):
+        a = action[i] if isinstance(action, (list, tuple)) else action
+        for lst, f in zip(out, step_many(sessions, [a] * len(sessions))):
             lst.append(f)
         if bar is not None:
             bar.update(1)
     return [np.stack(f) for f in out]
+
+
+def _feet(frame: np.ndarray) -> tuple[float, float] | None:
+    """(x centre, y of the lowest pixel) of the player-coloured blob."""
+    pos = player_position(frame)
+    if pos is None:
+        return None
+    ys, xs = np.nonzero(mask(frame, "player", PLAYER_TOLERANCE))
+    near = (np.abs(xs - pos[0]) <= frame.shape[0] / 8) & (np.abs(ys - pos[1]) <= frame.shape[0] / 8)
+    return pos[0], float(ys[near].max() + 1)
+
+
+def stands(frames: np.ndarray, start: int = 4) -> bool:
+    """The player's feet rest on what frame 0 shows as ground or platform under it (module docstring)."""
+    H, W = frames.shape[1:3]
+    cls = ink_classes(frames[0])
+    solid = (cls == _NAMES.index("ground")) | (cls == _NAMES.index("platform"))
+    tol = 3.0 * H / 64
+    for f in frames[start:]:
+        feet = _feet(f)
+        if feet is None:
+            return False
+        x = int(round(feet[0])) + level_shift(frames[0], f)
+        cols = solid[:, max(0, x - 2):min(W, x + 3)]
+        rows = np.nonzero(cols.any(1) & (np.arange(H) >= feet[1] - tol))[0]
+        if not len(rows) or rows[0] - feet[1] > tol:
+            return False
+    return True
+
+
+def enemies_move(frames: np.ndarray) -> bool | None:
+    """None when no enemy is in view at frame 0, else whether one still walks (module docstring)."""
+    k = _NAMES.index("enemy")
+    first, last = ink_classes(frames[0]) == k, ink_classes(frames[-1]) == k
+    n0, n1 = int(first.sum()), int(last.sum())
+    if n0 < 3:
+        return None
+    if n1 < 0.3 * n0:
+        return False
+    s = level_shift(frames[0], frames[-1])
+    x0 = float(np.nonzero(first)[1].mean())
+    x1 = float(np.nonzero(last)[1].mean()) + s
+    return abs(x1 - x0) >= 1.5 * frames.shape[1] / 64
 
 
 def _idle_still(frames: np.ndarray, px: float) -> tuple[bool, bool]:
@@ -138,21 +191,31 @@ def _idle_still(frames: np.ndarray, px: float) -> tuple[bool, bool]:
 
 
 def evaluate_fidelity(wm, drawings=None, seeds=SEEDS, frame_player: bool = True, progress: bool = False,
-                      **session_kw) -> dict:
+                      mixed_frames: int = MIXED_FRAMES, **session_kw) -> dict:
     """Run the suite on ``drawings`` (default: the held-out set) and return the figures, overall and
     by stroke, canvas and scale."""
     drawings = drawings if drawings is not None else heldout_drawings()
     H, W = wm.tokenizer.cfg.image_size
     labels = wm.action_labels
-    prompts = [fit_prompt(d["path"], (H, W), frame_player=frame_player) for d in drawings]
+    # framed: each session fits the drawing itself (the "copy" decoder keeps all of it as the level)
+    prompts = [d["path"] if frame_player else fit_prompt(d["path"], (H, W), frame_player=False) for d in drawings]
     idx = {name: control_action(labels, name) for name in ("noop", "right", "left", "jump")}
     trials: list[dict] = [{"drawing": d, "seed": s} for d in drawings for s in seeds]
-    bar = progress_bar(IDLE_FRAMES + 3 * HOLD, "fidelity", unit="step", enabled=progress)
+    bar = progress_bar(IDLE_FRAMES + 3 * HOLD + mixed_frames, "fidelity", unit="step", enabled=progress)
     session_kw["bar"] = bar
     if idx["noop"] is not None:
         for t, r in zip(trials, _rollouts(wm, prompts, idx["noop"], IDLE_FRAMES, seeds, **session_kw)):
             t["idle_persist"] = persistence(r[0], r[IDLE_FRAMES])
             t["idle_visible"], t["idle_still"] = _idle_still(r[:HOLD + 1], 2.0 * H / 64)
+            t["stands"] = stands(r)
+            moving = enemies_move(r)
+            if moving is not None:
+                t["enemies_move"] = moving
+    mixed = [control_action(labels, n) for n in MIXED]
+    if mixed_frames and None not in mixed:
+        acts = [mixed[(i // 8) % len(mixed)] for i in range(mixed_frames)]
+        for t, r in zip(trials, _rollouts(wm, prompts, acts, mixed_frames, seeds, **session_kw)):
+            t["mixed_visible"] = player_position(r[-1]) is not None
     for name in ("right", "left", "jump"):
         if idx[name] is None:
             continue
@@ -180,6 +243,8 @@ def evaluate_fidelity(wm, drawings=None, seeds=SEEDS, frame_player: bool = True,
             "persistence_moving": _pool([p for t in ts for p in t.get("move_persist", [])]),
             "control": {n: rate(f"{n}_ok") for n in ("right", "left", "jump")},
             "idle_still_2px": rate("idle_still"), "idle_visible": rate("idle_visible"),
+            "stands": rate("stands"), "enemies_move": rate("enemies_move"),
+            "visible_after_mixed": rate("mixed_visible"),
             "no_hop": {n: rate(f"{n}_no_hop") for n in ("right", "left")},
             "trials": len(ts),
         }
@@ -188,9 +253,9 @@ def evaluate_fidelity(wm, drawings=None, seeds=SEEDS, frame_player: bool = True,
     out.update({"drawings": len(drawings), "seeds": list(seeds), "framing": frame_player,
                 "actions": {k: (labels[v] if v is not None else None) for k, v in idx.items()}})
     by: dict = {}
-    for axis in ("stroke", "canvas"):
-        for val in sorted({d[axis] for d in drawings}):
-            s = summary([t for t in trials if t["drawing"][axis] == val])
+    for axis in ("stroke", "canvas", "player_at"):
+        for val in sorted({d.get(axis, "mid-level") for d in drawings}):
+            s = summary([t for t in trials if t["drawing"].get(axis, "mid-level") == val])
             by.setdefault(axis, {})[val] = _brief(s)
     for lo, hi in ((0.0, 0.08), (0.08, 0.15), (0.15, 1.0)):
         s = summary([t for t in trials if lo <= t["drawing"]["player_share"] < hi])
@@ -204,4 +269,5 @@ def _brief(s: dict) -> dict:
     ctl = [v for v in s["control"].values() if v is not None]
     return {"persistence_moving": s["persistence_moving"]["overall"],
             "persistence_idle": s["persistence_idle"]["overall"],
-            "control_mean": round(float(np.mean(ctl)), 3) if ctl else None, "trials": s["trials"]}
+            "control_mean": round(float(np.mean(ctl)), 3) if ctl else None, "control": s["control"],
+            "trials": s["trials"]}

@@ -39,7 +39,9 @@ def replay_session(rec, model=None, device: str = "cpu", strict: bool = True):
     try:
         s = open_local(SessionSettings(model=model, device=device, steps=h["steps"], temperature=h["temperature"],
                                        seed=h["seed"], context=h.get("context"),
-                                       precision=h.get("precision", "fp32")))
+                                       precision=h.get("precision", "fp32"),
+                                       # recordings older than the copy decoder were made with the free one
+                                       decoder=h.get("decoder", "free"), endless=bool(h.get("endless", False))))
     except SessionError as e:
         raise ReplayError(f"{rec.folder}: {e}") from None
     got = meta.model_identity(s.model)

@@ -32,12 +32,14 @@ def model_identity(model) -> dict:
 
 
 def new_header(*, name: str, model: dict, seed: int, steps: int, temperature: float, precision: str,
-               context: int | None, resolution, labels: list[str], fps: float, clock: str) -> dict:
+               context: int | None, resolution, labels: list[str], fps: float, clock: str,
+               decoder: str = "free", endless: bool = False) -> dict:
     return {
         "format": FORMAT, "version": VERSION, "name": name,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": model, "seed": int(seed), "steps": int(steps), "temperature": float(temperature),
         "precision": precision, "context": context, "resolution": [int(x) for x in resolution],
+        "decoder": str(decoder), "endless": bool(endless),
         "labels": list(labels), "fps": float(fps), "clock": clock, "prompt": PROMPT,
         "prefix_actions": [], "replayable": True, "notes": [], "audio": None,
         "closed": False, "frames": None, "duration": None,
@@ -96,6 +98,8 @@ def check_header(h: dict, where) -> dict:
             bad(f"{k} must be a non-negative integer")
     if not _num(h.get("temperature"), 0.0):
         bad("temperature must be a finite number")
+    if h.get("decoder", "free") not in ("copy", "free") or not isinstance(h.get("endless", False), bool):
+        bad("decoder must be copy or free, and endless true or false")
     pre = h.get("prefix_actions", [])
     if not isinstance(pre, list) or not all(isinstance(p, dict) and isinstance(p.get("action"), int)
                                             and isinstance(p.get("steps"), int) and _num(p.get("temperature"), 0.0)

@@ -11,6 +11,8 @@ so a process killed with SIGKILL loses at most the last second. ``close()`` mark
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
@@ -33,7 +35,8 @@ class Recorder:
                  seed: int = 0, steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE,
                  precision: str = "fp32",
                  context: int | None = None, fps: float = 15.0, clock: str = "realtime",
-                 name: str | None = None, voice=None, flush_interval: float = 0.5):
+                 name: str | None = None, voice=None, flush_interval: float = 0.5, decoder: str = "free",
+                 endless: bool = False):
         """``model`` is ``meta.model_identity(world_model)``; ``prompt`` is the prompt as given (path,
         PIL image, array or bytes), stored losslessly as prompt.png so replay can start from it."""
         from genie_studio.session.prompt import open_image  # the one image decoder
@@ -49,7 +52,8 @@ class Recorder:
         img.save(self.folder / meta.PROMPT, format="PNG")
         self.header = meta.new_header(
             name=name or self.folder.name, model=model, seed=seed, steps=steps, temperature=temperature,
-            precision=precision, context=context, resolution=resolution, labels=labels, fps=fps, clock=clock)
+            precision=precision, context=context, resolution=resolution, labels=labels, fps=fps, clock=clock,
+            decoder=decoder, endless=endless)
         meta.write_header(self.folder, self.header)
         self.labels = list(labels)
         self.session = None
@@ -61,6 +65,8 @@ class Recorder:
         self._data = open(chunks.chunk_path(self.folder, 0), "ab")  # noqa: SIM115
         self._index = open(self.folder / "index.jsonl", "a", encoding="utf-8")  # noqa: SIM115
         self._pending: list[str] = []
+        self._durable = 0  # frames whose records and index lines are on disk
+        self._failed: str | None = None  # why writing stopped (a full disk), once it has
         self._lock = threading.Lock()
         self._closed = False
         self.t0 = time.monotonic()
@@ -89,7 +95,8 @@ class Recorder:
         """Constructor arguments describing ``session`` (for a caller that steps it elsewhere)."""
         return {"model": meta.model_identity(session.model), "prompt": prompt, "labels": session.labels,
                 "resolution": session.resolution, "seed": session.seed, "steps": session.steps,
-                "temperature": session.temperature, "precision": session.precision, "context": session.context}
+                "temperature": session.temperature, "precision": session.precision, "context": session.context,
+                "decoder": getattr(session, "decoder", "free"), "endless": getattr(session, "endless", False)}
 
     def step(self, action, inputs=()) -> np.ndarray:
         if self.session is None:
@@ -125,7 +132,9 @@ class Recorder:
              "steps": int(self.header["steps"] if steps is None else steps),
              "temperature": float(self.header["temperature"] if temperature is None else temperature)}
         rec = chunks.encode(m, frame)
-        with self._lock:
+        with self._lock, self._disk():
+            if self._failed:
+                raise RecordingError(self._failed)
             if self._chunk_frames >= chunks.CHUNK_FRAMES:
                 self._roll()
             off = self._data.tell()
@@ -150,19 +159,44 @@ class Recorder:
 
     def flush(self) -> None:
         """Make everything added so far durable (chunk first, then its index lines)."""
-        with self._lock:
+        with self._lock, self._disk():
             self._flush_locked()
+
+    @contextlib.contextmanager
+    def _disk(self):
+        """Turn a failed write (a full disk, above all) into one RecordingError that says what failed
+        and what was kept; later frames are refused with the same message."""
+        try:
+            yield
+        except OSError as e:
+            full = e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG)
+            what = "the disk is full" if full else f"cannot write ({e.strerror or e})"
+            self._failed = (f"{self.folder}: {what}; recording stopped. At least the {self._durable} frames "
+                            f"written before are kept there (it opens as a recovered recording: free some space, then "
+                            f"open it to repair it)")
+            raise RecordingError(self._failed) from None
 
     def close(self):
         """Stop, flush, finish the header; returns the ``Recording``."""
         from genie_studio.recording.reader import Recording
 
+        if not self._closed and self._failed:  # after a failed write: close what is open, never raise again
+            self._stop.set()
+            self._thread.join()
+            with self._lock:
+                self._closed = True
+                for f in (self._data, self._index):
+                    with contextlib.suppress(OSError):
+                        f.close()
+            if self._voice is not None:
+                with contextlib.suppress(Exception):
+                    self._stop_voice()
         if not self._closed:
             self._stop.set()
             self._thread.join()
             if self._voice is not None:
                 self._stop_voice()
-            with self._lock:
+            with self._lock, self._disk():
                 self._flush_locked()
                 self._closed = True
                 self._data.close()
@@ -171,7 +205,8 @@ class Recorder:
             first, last = self._t_span or (0.0, -1.0 / self.header["fps"])
             duration = last - first + 1.0 / self.header["fps"]
             self.header.update(closed=True, frames=self._entries, duration=round(duration, 3))
-            meta.write_header(self.folder, self.header)
+            with self._disk():
+                meta.write_header(self.folder, self.header)
         return Recording(self.folder)
 
     def __enter__(self) -> Recorder:
@@ -197,14 +232,16 @@ class Recorder:
         self._index.write("".join(self._pending))
         self._index.flush()
         os.fsync(self._index.fileno())
+        self._durable += len(self._pending)
         self._pending.clear()
 
     def _flush_loop(self) -> None:
         while not self._stop.wait(self._interval):
             try:
                 self.flush()
-            except (OSError, ValueError) as e:  # disk full, file closed under us: say so, keep going
+            except (RecordingError, ValueError) as e:  # disk full, file closed under us: the next frame says so
                 log.error("recording %s: flush failed: %s", self.folder, e)
+                return
 
     def _start_voice(self, voice) -> None:
         path = self.folder / meta.VOICE

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.config import DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.remote.connection import ConnectionLost, WorldConnection
 from genie_studio.remote.protocol import RemoteError, decode_frame
 from genie_studio.session.actions import ActionError, action_index
@@ -44,11 +44,12 @@ class RemoteSession:
 
     def __init__(self, url: str, token: str | None = None, model: str | None = None, seed: int = 0,
                  steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, *,
-                 encoding: str | None = None,
+                 encoding: str | None = None, decoder: str = DEFAULT_DECODER, endless: bool = False,
                  timeout: float = 60.0, reconnect_timeout: float = 30.0, cafile: str | None = None):
         self.url, self._token, self._cafile = url, token, cafile
         self.timeout, self.reconnect_timeout = float(timeout), float(reconnect_timeout)
         self.seed, self._steps, self._temperature = int(seed), int(steps), float(temperature)
+        self.decoder, self.endless = decoder, bool(endless)  # sent with each open: they apply from the next reset
         self.encoding = encoding or _default_encoding(url)
         self.last_rtt_ms: float | None = None
         self.reconnects = self.replays = 0
@@ -211,6 +212,7 @@ class RemoteSession:
         """Another session of the same model and settings on the same server (a new connection)."""
         return RemoteSession(self.url, token=self._token, model=self.model_name, seed=self.seed, steps=self.steps,
                              temperature=self.temperature, encoding=self.encoding, timeout=self.timeout,
+                             decoder=self.decoder, endless=self.endless,
                              reconnect_timeout=self.reconnect_timeout, cafile=self._cafile)
 
     def __enter__(self) -> RemoteSession:
@@ -313,7 +315,8 @@ class RemoteSession:
 
     def _reopen(self) -> None:
         msg = {"type": "open", "model": self.model_name, "seed": self.seed, "steps": self._steps,
-               "temperature": self._temperature, "replay": self._log}
+               "temperature": self._temperature, "replay": self._log, "decoder": self.decoder,
+               "endless": self.endless}
         if self.encoding:
             msg["encoding"] = self.encoding
         for attempt in range(RECOVER_TRIES):
@@ -407,6 +410,6 @@ def open_remote(s: SessionSettings) -> RemoteSession:
     try:
         token = s.token or (read_token(s.token_file) if s.token_file else None)
         return RemoteSession(s.server_url or "", token=token, model=m if named else None, steps=s.steps,
-                             temperature=s.temperature, seed=s.seed)
+                             temperature=s.temperature, seed=s.seed, decoder=s.decoder, endless=s.endless)
     except (AuthError, RemoteError, ValueError) as e:
         raise SessionError(str(e), "server") from None

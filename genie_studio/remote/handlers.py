@@ -13,7 +13,7 @@ import logging
 
 from PIL import Image
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.config import DECODERS, DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.remote import jsonlog
 from genie_studio.remote.engine import Hosted
 from genie_studio.remote.protocol import ENCODINGS, ProtocolError, dumps, encode_frame, error, field, pack
@@ -88,6 +88,8 @@ class Handlers:
         steps = field(msg, "steps", int, DEFAULT_MASKGIT_STEPS, 1, cfg.max_steps)
         temperature = field(msg, "temperature", float, DEFAULT_TEMPERATURE, 0.0, MAX_TEMPERATURE)
         encoding = field(msg, "encoding", ENCODINGS, cfg.default_encoding)
+        decoder = field(msg, "decoder", DECODERS, DEFAULT_DECODER)
+        endless = bool(field(msg, "endless", (False, True), False))
         replay = self._replay(msg, eng.models[model].action_labels)
         if not payload:
             raise ProtocolError("bad_request", "open needs the prompt image (PNG bytes) as its binary payload")
@@ -105,7 +107,8 @@ class Handlers:
         try:
             prompt = await self._prompt(conn, payload)
             async with srv.open_slots:  # a few opens at a time, as background work: steps of open sessions
-                session = eng.new_session(model, seed, steps, temperature)  # keep their share of the engine
+                # keep their share of the engine
+                session = eng.new_session(model, seed, steps, temperature, decoder, endless)
                 session.max_history = cfg.max_rewind + session.context - 1
                 frame = await srv.batcher.background(session.reset, prompt)
                 for i in range(0, len(replay), REPLAY_CHUNK):

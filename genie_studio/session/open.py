@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.config import DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 
 if TYPE_CHECKING:
     from genie_studio.session.world_session import WorldSession
@@ -38,6 +38,8 @@ class SessionSettings:
     temperature: float = DEFAULT_TEMPERATURE
     seed: int = 0
     context: int | None = None  # frames of context; None: the model's
+    decoder: str = DEFAULT_DECODER  # "copy": the drawing is the level (session/level.py); "free": all generated
+    endless: bool = False  # decoder "copy": the model invents past the drawing's ends
     components: tuple[str, ...] = ("tokenizer", "lam", "dynamics")  # model parts to load
     server_url: str | None = None  # set: play on this server
     token: str | None = None
@@ -57,6 +59,7 @@ class SessionSettings:
                    steps=int(settings.get("maskgit_steps", DEFAULT_MASKGIT_STEPS)),
                    temperature=float(settings.get("temperature", DEFAULT_TEMPERATURE)),
                    seed=int(settings.get("seed", 0)), components=("tokenizer", "dynamics"),
+                   decoder=str(settings.get("decoder", DEFAULT_DECODER)), endless=bool(settings.get("endless", False)),
                    server_url=(settings.get("server_url") or "") if remote else None,
                    token_file=settings.get("server_token_file") or None,
                    compile=bool(settings.get("compile", True)), compile_in_background=True)
@@ -83,7 +86,7 @@ def open_local(s: SessionSettings) -> WorldSession:
             wm = load_model(folder, components=s.components, device=device)
             wm.path = wm.path or folder
         session = WorldSession(wm, device=device, steps=s.steps, temperature=s.temperature, seed=s.seed,
-                               context=s.context, precision=precision)
+                               context=s.context, precision=precision, decoder=s.decoder, endless=s.endless)
     except (BundleError, ValueError) as e:
         raise SessionError(str(e), "model") from None
     _compile(session, s)

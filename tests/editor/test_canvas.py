@@ -136,3 +136,20 @@ def test_canvas_matches_reference_image(qtbot):
     diff = np.abs(got.astype(int) - ref.astype(int)).max(axis=-1)
     assert (diff > 40).mean() < 0.01, f"{(diff > 40).mean():.2%} of pixels differ from {REFERENCE}"
     assert diff.mean() < 3
+
+
+def test_the_toolbox_shows_the_whole_level_with_the_first_view_marked(qtbot):
+    from genie_studio.editor.toolbox import VIEW_MARK
+    from genie_studio.session.prompt import fit_strip
+
+    canvas = SketchCanvas(size=(128, 1024))
+    qtbot.addWidget(canvas)
+    tb = SketchToolbox(canvas)
+    qtbot.addWidget(tb)
+    tb.set_resolution((16, 16), 4)
+    canvas.color_name = "player"
+    canvas.draw_rect((40, 90), (48, 110))  # near the left end
+    strip, x = fit_strip(canvas.sketch_array(), (16, 16))
+    assert tb.level_sees.shape == strip.shape and strip.shape[1] > 16  # more than one view
+    assert (tb.level_sees[0, x:x + 16] == VIEW_MARK).all() and (tb.level_sees[:, x] == VIEW_MARK).all()
+    assert "screens" in tb.level_caption.text()

@@ -9,10 +9,12 @@ from genie_studio.evaluate.card import _fidelity_lines
 from genie_studio.evaluate.fidelity import (
     _NAMES,
     CLASSES,
+    enemies_move,
     evaluate_fidelity,
     heldout_drawings,
     ink_classes,
     persistence,
+    stands,
 )
 from genie_studio.world.tiny import tiny_world
 
@@ -65,7 +67,7 @@ def test_suite_runs_on_a_tiny_model_and_reports_every_axis(tiny):
     shares = [d["player_share"] for d in drawings]
     assert min(shares) <= 0.04 and max(shares) >= 0.2
     pick = [d for d in drawings if d["file"].startswith(("pencil-strip", "filled-square"))][:2]
-    out = evaluate_fidelity(tiny, pick, seeds=(1, 2), precision="fp32")
+    out = evaluate_fidelity(tiny, pick, seeds=(1, 2), precision="fp32", mixed_frames=8)
     assert out["trials"] == 4 and out["drawings"] == 2
     assert out["actions"]["right"] == "right" and out["actions"]["noop"] == "noop"
     for key in ("persistence_idle", "persistence_moving"):
@@ -74,7 +76,49 @@ def test_suite_runs_on_a_tiny_model_and_reports_every_axis(tiny):
     assert all(0.0 <= out["control"][k] <= 1.0 for k in ("right", "left", "jump"))
     assert 0.0 <= out["idle_still_2px"] <= 1.0 and 0.0 <= out["no_hop"]["right"] <= 1.0
     assert set(out["by"]["stroke"]) == {"pencil", "filled"}
-    lines = _fidelity_lines({"fidelity": out, "fidelity_plain": None})
+    lines = _fidelity_lines({"decoders": {"copy": {"fidelity": out, "revealed": None}, "free": {"fidelity": out}},
+                             "fidelity_plain": None})
+    assert lines[5].split("|")[2:4] == [" keep drawing ", " generate all "]  # the decoders side by side
     table = [ln for ln in lines if ln.startswith("| object persistence while moving")]
-    assert len(table) == 1 and table[0].split("|")[3].strip() == "n/a"  # no plain run given
+    assert len(table) == 1 and table[0].split("|")[2].strip() == f"{out['persistence_moving']['overall']:.2f}"
+    revealed = [ln for ln in lines if ln.startswith("| revealed level")]
+    assert revealed[0].split("|")[2].strip() == "n/a"  # no revealed-level run given
     assert any(ln.startswith("| stroke: pencil") for ln in lines)
+
+
+def _with_player(f, x, feet):
+    f = f.copy()
+    f[feet - 9:feet, x - 2:x + 2] = PALETTE["player"]
+    return f
+
+
+def test_the_drawing_holds_a_standing_player_not_a_floating_one():
+    ground = [_with_player(_scene(), 30, 52) for _ in range(8)]
+    assert stands(np.stack(ground))
+    floating = [_with_player(_scene(), 30, 52 - (6 if i >= 4 else 0)) for i in range(8)]
+    assert not stands(np.stack(floating))
+    gone = ground[:5] + [_scene()] * 3  # the player vanishes
+    assert not stands(np.stack(gone))
+
+
+def test_enemies_must_still_walk():
+    def enemy_at(x):
+        f = _scene(erase=("enemy",))
+        f[44:50, x:x + 6] = PALETTE["enemy"]
+        return f
+
+    assert enemies_move(np.stack([enemy_at(20), enemy_at(22), enemy_at(24)]))
+    assert not enemies_move(np.stack([enemy_at(20)] * 3))  # frozen
+    assert not enemies_move(np.stack([enemy_at(20), _scene(erase=("enemy",))]))  # melted away
+    assert enemies_move(np.stack([_scene(erase=("enemy",))] * 2)) is None  # none in view
+
+
+def test_the_suite_reports_the_new_measures_and_the_left_end_drawings(tiny):
+    drawings = heldout_drawings()
+    pick = [d for d in drawings if d["file"].startswith(("marker-level", "filled-square"))][:2]
+    assert {d["player_at"] for d in pick} == {"left end", "mid-level"}
+    out = evaluate_fidelity(tiny, pick, seeds=(1,), precision="fp32", mixed_frames=4, decoder="copy")
+    for key in ("stands", "visible_after_mixed"):
+        assert 0.0 <= out[key] <= 1.0
+    assert set(out["by"]["player_at"]) == {"left end", "mid-level"}
+    assert set(out["by"]["player_at"]["left end"]["control"]) == {"right", "left", "jump"}

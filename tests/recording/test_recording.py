@@ -62,6 +62,22 @@ def test_replay_is_deterministic_and_checks_the_model(model_dir, prompt, tmp_pat
         list(replay(rec, model=tiny_world(seed=5)))
 
 
+def test_a_copy_decoder_recording_replays_with_its_decoder(model_dir, prompt, tmp_path):
+    s = WorldSession(model_dir, precision="fp32", seed=3, decoder="copy", endless=True)
+    r = Recorder.for_session(s, tmp_path / "rec", prompt)
+    for a in SPEC:
+        r.step(a)
+    rec = r.close()
+    assert rec.header["decoder"] == "copy" and rec.header["endless"] is True
+    assert all(np.array_equal(a, b) for a, b in zip(replay(rec), rec.frames()))
+    # recordings made before the copy decoder have no decoder field: they replay with the free one
+    old, _ = record(model_dir, prompt, tmp_path / "old")
+    h = json.loads((old.folder / "recording.json").read_text())
+    assert h.pop("decoder") == "free"
+    (old.folder / "recording.json").write_text(json.dumps(h))
+    assert all(np.array_equal(a, b) for a, b in zip(replay(Recording(old.folder)), old.frames()))
+
+
 def test_trim_keeps_replay_and_cuts_audio(model_dir, prompt, tmp_path):
     rec, _ = record(model_dir, prompt, tmp_path / "rec", fps=10, clock="nominal")
     rate = 8000

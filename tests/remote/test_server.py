@@ -55,6 +55,18 @@ def test_refuses_public_address_without_token(model_dir):
     WorldServer(engine, ServerConfig(host="0.0.0.0", token=TOKEN))  # fine with a token
 
 
+def test_a_remote_world_keeps_the_drawing_like_a_local_one(make_server, model_dir):
+    st = make_server()
+    local = WorldSession(load_model(model_dir), precision="fp32", seed=5, decoder="copy", endless=True)
+    with RemoteSession(st.url, token=TOKEN, seed=5, decoder="copy", endless=True) as remote:
+        assert np.array_equal(remote.reset(prompt_png(3)), local.reset(prompt_png(3)))
+        for a in ["right", "right", "left", "jump"]:
+            assert np.array_equal(remote.step(a), local.step(a))
+        ws, _ = raw_client(st.url)
+        reply, _ = ask(ws, {"type": "open", "decoder": "magic", "id": 3}, payload=prompt_png())
+        assert reply["code"] == "bad_request" and "decoder" in reply["message"]
+
+
 def test_protocol_errors_keep_the_connection(make_server):
     st = make_server(max_sessions_per_client=2)
     ws, welcome = raw_client(st.url)
