@@ -27,6 +27,15 @@ if os.name == "nt":
     def _unlock(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+    def _wait(fd: int) -> None:
+        while True:  # LK_LOCK itself gives up after 10 tries a second apart
+            os.lseek(fd, 0, os.SEEK_SET)
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:
+                continue
 else:
     import fcntl
 
@@ -39,6 +48,9 @@ else:
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _wait(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 class HeldLock:
@@ -85,6 +97,19 @@ def try_lock(path: str | os.PathLike) -> HeldLock | None:
     return None
 
 
+def wait_lock(path: str | os.PathLike) -> HeldLock:
+    """Take the lock file ``path`` (created if missing), waiting as long as another holder has it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _wait(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return HeldLock(path, fd)
+
+
 def is_held(path: str | os.PathLike) -> bool:
     """Whether a live holder (another process, or another open of this process) has the lock ``path``.
     A missing file is not held; this never creates one."""
@@ -104,4 +129,4 @@ def is_held(path: str | os.PathLike) -> bool:
         os.close(fd)
 
 
-__all__ = ["HeldLock", "is_held", "try_lock"]
+__all__ = ["HeldLock", "is_held", "try_lock", "wait_lock"]

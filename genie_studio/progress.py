@@ -30,12 +30,17 @@ def describe(n: int, total: int | None, elapsed: float, unit: str = "it", initia
 
 
 class StageBar:
-    """A progress callback ``(text, done, total)`` drawn as one bar (a first run's compilation)."""
+    """A progress callback ``(text, done, total)`` drawn as one bar (a first run's compilation); a call
+    with ``total == 0`` is an announcement, printed as a line."""
 
     def __init__(self, desc: str = "", enabled: bool = True):
         self.desc, self.enabled, self.bar = desc, enabled, None
 
     def __call__(self, text: str, done: int, total: int) -> None:
+        if total == 0:
+            if self.enabled:
+                print(f"{self.desc}: {text}" if self.desc else text, file=sys.stderr, flush=True)
+            return
         if self.bar is None:
             self.bar = progress_bar(total, self.desc, unit="graph", enabled=self.enabled)
         self.bar.set_postfix_str(text, refresh=False)

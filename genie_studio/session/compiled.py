@@ -8,13 +8,21 @@ and a batch is padded up to one of a few sizes (:data:`BUCKETS`).
 :func:`prepare` compiles them ahead of time with AOTInductor (``torch.export`` then
 ``aoti_compile_and_package``) into ``<user cache>/compiled/torch-<version>/<cpu>/``, one ``.pt2``
 package per graph, named by a hash of the model's weights, of the code that defines the graph, the
-batch size, the precision and the device. The first run pays for compiling (about 30 s per graph
-on a 2-core CPU, with a progress bar); later runs load a package in milliseconds and keep it only
-if it is not much slower than the eager modules on this machine (:data:`SLOWER`). Packages are
-written atomically; one that fails to load is deleted and rebuilt. Without a package the eager
-modules run the same math, so compiling is never required: it is off with ``compile: false`` in
-the settings, ``--no-compile`` or ``GENIE_STUDIO_COMPILE=0``, and if it fails the error is logged
-and play goes on eagerly.
+batch size, the precision and the device. Compiling costs about 30 s a graph on a 2-core CPU, and
+right after it the graph is timed against the eager modules once (the fastest of several interleaved
+calls each, which machine load cannot make look faster) and the times are kept with the package in
+``<name>.json``: whether a graph pays is decided once per machine, not at every start. A later run
+reads that verdict and loads a graph that pays in a few milliseconds, through the package loader
+itself rather than ``torch._inductor`` (whose import alone costs ~2-4 s); one that does not pay is
+not loaded at all. Packages are written atomically; one that fails to load is deleted and rebuilt.
+
+Compiling never holds up play: ``compile_job.start`` (behind ``open_session``) loads what the cache
+has and, for what it lacks, starts ``python -m genie_studio.session.compile_job`` in a process of its
+own at the lowest priority, which outlives a short ``play`` so that the next run finds the graphs; the
+editor waits for that process on a thread and switches to the graphs when they are ready. Without a
+package the eager modules run the same math, so compiling is never required: it is off with
+``compile: false`` in the settings, ``--no-compile`` or ``GENIE_STUDIO_COMPILE=0``, and if it fails
+the error is logged and play goes on eagerly.
 """
 
 from __future__ import annotations
@@ -22,11 +30,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
+import json
 import logging
 import os
+import platform
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from pathlib import Path
@@ -38,6 +49,9 @@ from genie_studio.world.bundle import WorldModel
 from genie_studio.world.frame_step import FrameStep
 
 log = logging.getLogger(__name__)
+# torch.export and the package loader's pytree code warn about their own deprecations (LeafSpec...):
+# nothing a player can act on
+warnings.filterwarnings("ignore", category=FutureWarning, module=r"(torch(\.|$)|copyreg$)")
 
 BUCKETS = (1, 2, 4, 8, 16, 32)  # batch sizes a compiled graph is made for
 _LOCK = threading.Lock()
@@ -157,16 +171,30 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
+def cpu_key() -> str:
+    """This CPU as the cache folder names it: ATen's vector ISA, the architecture and a hash of the CPU's
+    feature flags (Linux) or its name, cheap to read at every start (``torch._inductor``'s own ISA probe
+    is an import of ~2-4 s). Packages built with AVX-512 or AMX never load on a CPU without them."""
+    import torch.backends.cpu
+
+    try:
+        isa = torch.backends.cpu.get_cpu_capability()
+    except Exception:  # an older or stripped torch
+        isa = "cpu"
+    features = platform.processor()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            features = next((line for line in f if line.startswith(("flags", "Features"))), features)
+    except OSError:  # not Linux
+        pass
+    digest = hashlib.sha256(f"{platform.machine()} {features}".encode()).hexdigest()[:8]
+    return f"{isa}-{platform.machine() or 'cpu'}-{digest}".replace(" ", "_")
+
+
 def cache_folder() -> Path:
     from genie_studio.config import paths
 
-    try:
-        from torch._inductor.cpu_vec_isa import pick_vec_isa
-
-        isa = str(pick_vec_isa()) or "novec"
-    except Exception:  # an older or stripped torch: the machine is keyed by torch version alone
-        isa = "cpu"
-    return paths().cache / "compiled" / f"torch-{torch.__version__}" / isa.replace(" ", "_")
+    return paths().cache / "compiled" / f"torch-{torch.__version__}" / cpu_key()
 
 
 def _slots(wm: WorldModel, kind: str, context: int | None) -> int:
@@ -219,27 +247,77 @@ def _build(wm: WorldModel, kind: str, device: torch.device, precision: str, batc
                 os.unlink(tmp)
 
 
+class _Runner:
+    """A loaded package called with the flat tensors it was traced with: the package loader's ``boxed_run``
+    without ``torch._inductor`` (its wrapper also re-parses the call spec at every call)."""
+
+    def __init__(self, loader, single: bool):
+        self.loader, self.single = loader, single
+
+    def __call__(self, *args):
+        out = self.loader.boxed_run(list(args))
+        return out[0] if self.single else tuple(out)
+
+
 def _load(path: Path, batch: int, kind: str, wm: WorldModel, slots: int) -> Graph:
-    runner = torch._inductor.aoti_load_package(str(path))  # returns what the traced module returned
+    loader_cls = getattr(getattr(torch._C, "_aoti", None), "AOTIModelPackageLoader", None)
+    if loader_cls is not None:
+        runner = _Runner(loader_cls(str(path), "model", False, 1, -1), single=kind == "decode")
+    else:  # a torch without the bare loader: its public wrapper
+        runner = torch._inductor.aoti_load_package(str(path))
     shape = FrameStep(wm.dynamics, slots).cache_shape if kind == "step" else None
     return Graph(runner, batch, shape, compiled=True)
 
 
 SLOWER = 1.5  # a compiled graph this many times slower than eager is not used
+REPS = 7  # interleaved calls of each when a graph is timed against eager
 
 
-def _pays(graph: Graph, eager: Graph, inputs: tuple, reps: int = 3) -> bool:
-    """Whether ``graph`` is not much slower than ``eager`` on ``inputs`` (medians of a few calls)."""
-    def median_s(fn):
-        with torch.no_grad():
-            fn(*inputs)
-            times = []
-            for _ in range(reps):
+def _measure(graph: Graph, eager: Graph, inputs: tuple, reps: int = REPS) -> dict:
+    """The fastest of ``reps`` interleaved calls of the graph and of the eager modules, in ms: machine load
+    only ever adds time, so the minimum is what each costs, and interleaving gives both the same moments."""
+    best = {"compiled_ms": float("inf"), "eager_ms": float("inf")}
+    with torch.no_grad():
+        graph(*inputs)
+        eager(*inputs)
+        for _ in range(reps):
+            for key, fn in (("compiled_ms", graph), ("eager_ms", eager)):
                 t = time.perf_counter()
                 fn(*inputs)
-                times.append(time.perf_counter() - t)
-        return sorted(times)[len(times) // 2]
-    return median_s(graph) <= SLOWER * median_s(eager)
+                best[key] = min(best[key], (time.perf_counter() - t) * 1000)
+    return {k: round(v, 3) for k, v in best.items()}
+
+
+def verdict_path(package: Path) -> Path:
+    return package.with_suffix(".json")
+
+
+def read_verdict(package: Path) -> dict | None:
+    """The times kept with a package (``compiled_ms``, ``eager_ms``...), or None if it has none yet."""
+    try:
+        v = json.loads(verdict_path(package).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(v, dict) and all(isinstance(v.get(k), (int, float)) for k in ("compiled_ms", "eager_ms"))
+    return v if ok else None
+
+
+def pays(verdict: dict) -> bool:
+    """Whether a graph with these kept times is worth using (not more than :data:`SLOWER` x eager)."""
+    return verdict["compiled_ms"] <= SLOWER * verdict["eager_ms"]
+
+
+def _decide(wm: WorldModel, kind: str, device: torch.device, precision: str, b: int, slots: int,
+            graph: Graph, path: Path) -> dict:
+    """Time a graph against eager once and keep the times with its package."""
+    from genie_studio.fsutil import atomic_write_json
+
+    v = _measure(graph, _eager(wm, kind, device, precision, slots),
+                 _example_inputs(wm, kind, device, precision, b, slots))
+    v.update(reps=REPS, measured_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+             load_average=round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None)
+    atomic_write_json(verdict_path(path), v)
+    return v
 
 
 def graphs_for(wm: WorldModel) -> list[str]:
@@ -258,17 +336,19 @@ def missing(wm: WorldModel, device, precision: str, batches: Iterable[int] = (1,
 
 
 def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iterable[int] = (1,),
-            context: int | None = None, progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Load the compiled graphs for ``batches`` (rounded up to :data:`BUCKETS`), compiling what the
-    cache lacks; ``progress(text, done, total)`` hears about each graph. Returns what happened:
-    ``{"loaded": n, "compiled": n, "slower": n, "seconds": s, "error": str | None}``. A graph that runs
-    more than ``SLOWER`` times slower than the eager modules (a compiler's bad day on some machine) is
-    left out and counted in ``slower``. Never raises for a compile failure: the session keeps running
-    eagerly."""
+            context: int | None = None, progress: Callable[[str, int, int], None] | None = None,
+            build: bool = True) -> dict:
+    """Load the compiled graphs for ``batches`` (rounded up to :data:`BUCKETS`) that pay on this machine,
+    compiling what the cache lacks unless ``build`` is false; ``progress(text, done, total)`` hears about
+    each graph. Returns what happened: ``{"loaded": n, "compiled": n, "slower": n, "measured": n,
+    "pending": n, "seconds": s, "error": str | None}``: ``slower`` graphs lost to eager when they were
+    timed (and are not loaded), ``measured`` were timed in this call (just compiled, or kept without
+    times by an older version), ``pending`` are missing and were not built. Never raises for a compile
+    failure: the session keeps running eagerly."""
     device = torch.device(device)
     t0 = time.perf_counter()
     todo = [(k, bucket(b)) for b in sorted({bucket(b) for b in batches}) for k in graphs_for(wm)]
-    report = {"loaded": 0, "compiled": 0, "slower": 0, "seconds": 0.0, "error": None}
+    report = {"loaded": 0, "compiled": 0, "slower": 0, "measured": 0, "pending": 0, "seconds": 0.0, "error": None}
     for i, (kind, b) in enumerate(todo):
         slots = _slots(wm, kind, context)
         key = ("compiled", kind, str(device), precision, slots, b)
@@ -278,6 +358,10 @@ def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iter
         path = package_path(wm, kind, device, precision, b, context)
         try:
             with _LOCK:  # one compile at a time per process: they would only fight for the cores
+                graph, verdict = None, read_verdict(path) if path.exists() else None
+                if verdict is not None and not pays(verdict):
+                    report["slower"] += 1  # decided when it was built: not even loaded
+                    continue
                 if path.exists():
                     try:
                         graph = _load(path, b, kind, wm, slots)
@@ -285,18 +369,26 @@ def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iter
                     except Exception as e:  # a truncated or foreign package: rebuild it
                         log.warning("compiled graph %s did not load (%s); rebuilding it", path.name, e)
                         path.unlink(missing_ok=True)
+                        verdict_path(path).unlink(missing_ok=True)
+                        verdict = None
                 if not path.exists():
+                    if not build:
+                        report["pending"] += 1
+                        continue
                     if progress:
                         progress(f"compiling the {kind} graph for batch {b} (once per machine)", i, len(todo))
                     _build(wm, kind, device, precision, b, slots, path)
                     graph = _load(path, b, kind, wm, slots)
                     report["compiled"] += 1
-                if _pays(graph, _eager(wm, kind, device, precision, slots),
-                         _example_inputs(wm, kind, device, precision, b, slots)):
+                if verdict is None:
+                    verdict = _decide(wm, kind, device, precision, b, slots, graph, path)
+                    report["measured"] += 1
+                if pays(verdict):
                     wm.runtime[key] = graph
                 else:
                     log.warning("the compiled %s graph for batch %d is slower than the eager modules on this "
-                                "machine: playing without it", kind, b)
+                                "machine (%.1f ms against %.1f ms): playing without it", kind, b,
+                                verdict["compiled_ms"], verdict["eager_ms"])
                     report["slower"] += 1
         except Exception as e:  # no C++ compiler, an unsupported op or device: stay eager
             log.warning("compiling the %s graph failed, playing without it: %s", kind, e)
@@ -308,5 +400,5 @@ def prepare(wm: WorldModel, device="cpu", precision: str = "bf16", batches: Iter
     return report
 
 
-__all__ = ["BUCKETS", "Graph", "bucket", "enabled", "frame_decoder", "frame_step", "kv_dtype", "missing",
-           "package_path", "prepare"]
+__all__ = ["BUCKETS", "Graph", "bucket", "cpu_key", "enabled", "frame_decoder", "frame_step", "kv_dtype", "missing",
+           "package_path", "pays", "prepare", "read_verdict"]
