@@ -57,10 +57,11 @@ def run(args) -> int:
             for a in actions:
                 rec.step(a, inputs=[{"source": "spec", "action": session.labels[a]}])
                 bar.update()
+        recording = rec.close()
     except RecordingError as e:  # a full disk: one line, what is full and what was kept
         raise CommandError(str(e)) from None
     finally:
-        recording = rec.close()
+        rec.close()  # interrupted: what was recorded is kept; after a failed write it only lets go of the files
     if args.json:
         print_json(recording.info())
     else:
