@@ -46,6 +46,23 @@ def list_models() -> list[dict]:
     return out
 
 
+def is_known_model(spec: str) -> bool:
+    """True when ``spec`` names a bundled or installed model: a plain name found in one of their
+    folders (or ``default``), or a path to a folder directly inside one. A project file may name any
+    path (``../../../../elsewhere/model``); the editor asks before loading such a one."""
+    if not spec or spec == "default":
+        return bool(spec)
+    roots = [r.resolve() for r in search_dirs() if r.is_dir()]
+    p = Path(spec)
+    if len(p.parts) == 1 and spec not in (".", ".."):
+        return any((r / spec / "config.json").is_file() for r in roots)
+    try:
+        real = p.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return real.parent in roots and (real / "config.json").is_file()
+
+
 def resolve_model(name: str | os.PathLike | None = None) -> Path:
     """A model name or folder -> its folder. ``None`` means the settings' model (default bundled)."""
     if name is None:

@@ -83,10 +83,27 @@ class ProjectActions(QObject):
             self.win.knobs_changed()
         self.path = path
         self.mark_clean()
-        if p.model and p.model != self.win.model_name:
+        if p.model and p.model != self.win.model_name and self._may_load(p.model):
             self.win.load_model(p.model, explicit=False)
         else:
             self.win.reset_world()
+
+    def _may_load(self, model: str) -> bool:
+        """A project's model loads by itself when it is a bundled or installed one; a project naming a
+        folder elsewhere (``../../../../elsewhere/model``) asks first, and keeps the current model if not."""
+        from genie_studio.registry import is_known_model
+
+        if is_known_model(model):
+            return True
+        r = self.win._ask("Load a model from another folder?",
+                          f"This project was made with the model in\n{model[:300]}\nwhich is not a bundled or "
+                          "installed model. Load it only if you trust where the project came from.\n\n"
+                          "Load that model?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        if r == QMessageBox.StandardButton.Yes:
+            return True
+        self.win.statusBar().showMessage("Kept the current model; the project's model was not loaded "
+                                         "(Open Model Folder… loads it)", 10000)
+        return False
 
     # ---- commands --------------------------------------------------------------------------------------
     def new_project(self) -> None:
