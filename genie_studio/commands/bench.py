@@ -60,6 +60,8 @@ def run(args):
         print(f"  start: this run {r['this_run']['seconds']} s ({r['this_run']['compiled']} graphs compiled, "
               f"{r['this_run']['loaded']} loaded); a later run loads them in {r['warm_load_s']} s")
     print(f"  default: {d['frames_per_s']} frames/s, p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms")
+    for dec, r in res.get("decoders", {}).items():
+        print(f"  decoder {dec}: {r['frames_per_s']} frames/s, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms")
     if "eager" in res:
         print(f"  eager (no compile): {res['eager']['frames_per_s']} frames/s, p50 {res['eager']['p50_ms']} ms "
               f"-> compiled {res['compiled_vs_eager']}x")

@@ -20,6 +20,9 @@ def add_arguments(p):
     p.add_argument("--out", required=True, help="model folder (created; checkpoints go to OUT/.train/)")
     p.add_argument("--preset", default="tiny", help="tiny (CPU), small or base (GPU)")
     p.add_argument("--max-steps", type=int, default=None, help="train this many steps instead of the preset's")
+    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="fit each component's run to this many seconds of training (fewer steps, the whole "
+                        "schedule); default: no limit")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where to train")
     p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights and the batches")
@@ -65,6 +68,7 @@ def run(args) -> int:
                 report["components"][c] = {"skipped": "already trained"}
                 continue
             summary = train_component(c, args.data, out, preset=args.preset, max_steps=args.max_steps,
+                                      time_budget_s=args.time_budget,
                                       resume=args.resume, device=args.device, seed=args.seed, overrides=over)
             report["components"][c] = summary
             say(f"{c}: {summary['steps']} steps in {summary['wall_time_s']:.0f}s -> {out / (c + '.safetensors')}")

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from genie_studio.config import DECODERS
 from genie_studio.session import compiled
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel
@@ -109,6 +110,11 @@ def run_bench(wm: WorldModel, prompt, frames: int = 48, quick: bool = False, com
         lat = time_steps(s, n)
         return s, lat
 
+    def measure_decoder(dec, n):
+        s = session(wm, seed=0, decoder=dec)
+        _warm(s, prompt, ctx)
+        return s, time_steps(s, n)
+
     s_e = session(eager_wm, seed=0)  # the work of a step, counted on the eager modules (same math)
     _warm(s_e, prompt, ctx)
     flops = step_flops(s_e)
@@ -121,6 +127,12 @@ def run_bench(wm: WorldModel, prompt, frames: int = 48, quick: bool = False, com
         _, lat_e = measure(eager_wm, max(8, frames // 3))
         res["eager"] = {"frames_per_s": round(len(lat_e) / sum(lat_e), 2), **_pcts(lat_e)}
         res["compiled_vs_eager"] = round(res["eager"]["p50_ms"] / res["default"]["p50_ms"], 2)
+
+    decoders = {}  # each decoder on the same weights, back to back (the copy decoder's plan is the difference)
+    for dec in DECODERS:
+        _, lat_d = measure_decoder(dec, max(8, frames // 2))
+        decoders[dec] = {"frames_per_s": round(len(lat_d) / sum(lat_d), 2), **_pcts(lat_d)}
+    res["decoders"] = decoders
 
     s = session(eager_wm, seed=0, cached=False)
     _warm(s, prompt, ctx)

@@ -34,6 +34,9 @@ from genie_studio.world.bundle import read_meta, save_component
 log = logging.getLogger(__name__)
 
 
+BUDGET_PROBE = 20  # steps timed before a time budget fixes the run's length
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(devices.resolve_device(name))
 
@@ -68,7 +71,11 @@ def _merge(base: dict, over: dict | None) -> dict:
 def train_component(component: str, data_dirs: list, out, preset: str = "tiny", max_steps: int | None = None,
                     resume: bool = False, device: str = "auto", seed: int = 0, progress: bool = True,
                     overrides: dict | None = None, ckpt_every: int = 100, log_every: int = 10,
-                    precision: str = "bf16") -> dict:
+                    precision: str = "bf16", time_budget_s: float | None = None) -> dict:
+    """Train one component (resuming from OUT/.train/COMPONENT with ``resume``). With ``time_budget_s``
+    the run's length is fitted to the budget once the step rate is known (after ``BUDGET_PROBE`` steps):
+    fewer steps, with the whole learning-rate schedule, so that a one-shot run (scripts/train_gpu.sh)
+    ends in time; a resumed run keeps the length it was given."""
     out = Path(out)
     rank, world = _dist_env()
     dev = resolve_device(device)
@@ -98,6 +105,8 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
         state = checkpoint.load(ck_dir, model, opt)
         step, elapsed = state["step"], state.get("elapsed", 0.0)
         flops_per_step = state.get("flops_per_step")
+        if max_steps is None:  # the length the run was given (a time budget may have shortened it)
+            total = int(state.get("total", total))
         loader.load_state_dict(state["loader"])
         log.info("resumed %s at step %d", component, step)
     out.mkdir(parents=True, exist_ok=True)
@@ -110,6 +119,7 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
     # resumed runs start the bar at `step`: tqdm then counts rate and ETA from this run's steps only
     bar = progress_bar(total, f"train {component}", enabled=progress and rank == 0, unit="step", initial=step)
     model.train()
+    probe_at = step + BUDGET_PROBE if time_budget_s and not resume else None
     while step < total:
         t0 = time.monotonic()
         for g in opt.param_groups:
@@ -135,22 +145,29 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
         elapsed += time.monotonic() - t0
         n_since += 1
         bar.update(1)
+        if step == probe_at:
+            total = min(total, max(step, int(time_budget_s / (elapsed / step))))
+            bar.total = total
+            log.info("%s: %.2f steps/s, %d steps fit the %.0f s budget", component, step / elapsed, total,
+                     time_budget_s)
         if rank == 0 and (step % log_every == 0 or step == total):
             dt = max(time.monotonic() - t_last, 1e-9)
             rec = {"step": step, "loss": float(loss.detach()), "lr": opt.param_groups[0]["lr"],
                    "grad_norm": float(gnorm), "tokens_per_s": tokens_per_step * n_since / dt,
-                   "tflops": (flops_per_step or 0) * n_since / dt / 1e12, "elapsed_s": elapsed, **metrics}
+                   "tflops": (flops_per_step or 0) * n_since / dt / 1e12, "elapsed_s": elapsed,
+                   "steps_per_s": n_since / dt, "eta_s": (total - step) * dt / n_since, **metrics}
             with open(log_file, "a") as f:
                 f.write(json.dumps(rec) + "\n")
             bar.set_postfix(loss=f"{rec['loss']:.4f}", refresh=False)
             if bar.disable and progress:
-                log.info("%s step %d/%d loss %.4f %s", component, step, total, rec["loss"],
-                            {k: round(v, 3) if isinstance(v, float) else v for k, v in metrics.items()})
+                log.info("%s step %d/%d loss %.4f, %.2f steps/s, ETA %.0f s %s", component, step, total, rec["loss"],
+                         rec["steps_per_s"], rec["eta_s"],
+                         {k: round(v, 3) if isinstance(v, float) else v for k, v in metrics.items()})
             t_last, n_since = time.monotonic(), 0
         if step % ckpt_every == 0 or step == total:
             if rank == 0:
                 checkpoint.save(ck_dir, model, opt, {"step": step, "elapsed": elapsed, "loader": loader.state_dict(),
-                                                     "flops_per_step": flops_per_step,
+                                                     "flops_per_step": flops_per_step, "total": total,
                                                      "preset": preset, "component": component})
             if world > 1:
                 dist.barrier()

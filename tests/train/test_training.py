@@ -120,3 +120,17 @@ def test_two_process_gloo_ddp_matches_one_process(data, tmp_path):
     assert len(params) > 10
     for k in params:
         assert torch.allclose(a[k], b[k], atol=1e-5), k
+
+
+def test_a_time_budget_fits_the_run_and_a_resume_keeps_its_length(data, tmp_path):
+    from genie_studio.train.loop import BUDGET_PROBE
+
+    out = tmp_path / "m"
+    # a budget far below one probe's time: the run ends right after the probe, with its whole schedule
+    s = train_component("tokenizer", [data], out, progress=False, overrides=TINY["tokenizer"], ckpt_every=5,
+                        time_budget_s=1e-6)
+    assert s["steps"] == BUDGET_PROBE < 1800  # the preset's length
+    log = [json.loads(x) for x in (out / "train-tokenizer.jsonl").read_text().splitlines()]
+    assert log[-1]["step"] == BUDGET_PROBE and log[-1]["eta_s"] == 0 and log[-1]["steps_per_s"] > 0
+    again = train_component("tokenizer", [data], out, resume=True, progress=False, overrides=TINY["tokenizer"])
+    assert again["steps"] == BUDGET_PROBE  # resumed: the length the run was given, not the preset's
