@@ -131,13 +131,15 @@ class Handlers:
     async def _prompt(self, conn, payload):
         """The prompt image, decoded on the server's one prompt thread (never the engine's) and reduced
         to ``prompt_work_pixels``; an open spends ``prompt_megapixel_cost`` steps of the connection's
-        step budget per megapixel past the first, and waits when that is spent."""
+        step budget per megapixel past the first, and its megapixels of the source address's prompt
+        budget (``prompt_rate``), and waits when either is spent."""
         cfg, loop = self.server.cfg, asyncio.get_running_loop()
         w, h = await loop.run_in_executor(self.server.decoder, _size, bytes(payload))
         if w * h > cfg.max_prompt_pixels or max(w, h) > MAX_SIDE:
             raise ProtocolError("too_large", f"prompt of {w}x{h} pixels; the limit here is "
                                              f"{cfg.max_prompt_pixels / 1e6:g} megapixels")
         wait = conn.bucket.reserve(cfg.prompt_megapixel_cost * max(0, w * h - 1e6) / 1e6) if w * h > 1e6 else 0
+        wait = max(wait, self.server.prompt_budget(conn.source).reserve(w * h / 1e6))  # the address's share
         if wait:
             await asyncio.sleep(wait)
         return await loop.run_in_executor(self.server.decoder, _decode, bytes(payload), cfg)

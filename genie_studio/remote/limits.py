@@ -32,6 +32,8 @@ class ServerConfig:
     max_prompt_pixels: int = 16_000_000  # pixels of a prompt image (the desktop takes 64 M)
     prompt_work_pixels: int = 262_144  # a prompt is reduced to at most this many while decoded
     prompt_megapixel_cost: float = 1.0  # steps of the step budget an open spends per megapixel past the first
+    prompt_rate: float = 4.0  # megapixels of prompt images decoded per second per source address ...
+    prompt_burst: float = 32.0  # ... with this burst (two of the largest prompts); past it opens wait
     max_replay: int = 4096  # steps replayed in one open
     max_opening: int = 2  # opens (prompt encoding + replay) running at once, whole server
     background_share: float = 0.25  # engine time opens may take while steps wait (StepBatcher)

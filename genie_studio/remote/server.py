@@ -18,8 +18,10 @@ import http
 import itertools
 import logging
 import math
+import os
 import secrets
 import ssl
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -90,9 +92,11 @@ class WorldServer:
         self._bg: list[asyncio.Task] = []
         self._sources: collections.OrderedDict[str, _Budget] = collections.OrderedDict()  # upgrade budgets by address
         self._delayed = 0  # refusals being held (refusal_delay)
+        self._prompt_budgets: collections.OrderedDict[str, TokenBucket] = collections.OrderedDict()
         self.batcher: StepBatcher | None = None
         self.open_slots: asyncio.Semaphore | None = None  # opens at once (made on the server's loop)
-        self.decoder = ThreadPoolExecutor(1, thread_name_prefix="prompt-decoder")  # one prompt image at a time
+        self.decoder = ThreadPoolExecutor(1, thread_name_prefix="prompt-decoder",  # one prompt image at a time,
+                                          initializer=_lower_priority)  # below the engine's steps
         self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0, "refused": 0,
                          "closed_for_bad_messages": 0, "sources_over_budget": 0,
                          "faults_not_logged": 0, "dropped_untouched": 0,
@@ -188,6 +192,14 @@ class WorldServer:
         if hosted.owner is not None:
             hosted.owner.sessions.pop(hosted.sid, None)
         hosted.owner = None
+
+    def prompt_budget(self, source: str) -> TokenBucket:
+        """``source``'s budget of prompt megapixels to decode (the prompt thread is shared by all)."""
+        bucket = self._prompt_budgets.pop(source, None) or TokenBucket(self.cfg.prompt_rate, self.cfg.prompt_burst)
+        self._prompt_budgets[source] = bucket  # most recently seen last; the oldest go first when there are many
+        while len(self._prompt_budgets) > MAX_SOURCES:
+            self._prompt_budgets.pop(next(iter(self._prompt_budgets)))
+        return bucket
 
     def address_sessions(self, source: str) -> int:
         """Sessions held (open, detached, or opening) by connections from ``source``."""
@@ -401,6 +413,14 @@ class WorldServer:
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
         return True
+
+
+def _lower_priority() -> None:
+    """Run the calling thread at a lower scheduling priority where the OS allows it (Linux threads)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
 
 
 def _source(ws) -> str:

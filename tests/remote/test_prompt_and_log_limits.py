@@ -32,6 +32,17 @@ def test_a_big_prompt_spends_the_step_budget(make_server):
     assert time.monotonic() - t >= 1.4 > small  # 15 steps past the first megapixel, at 10 steps/s
 
 
+def test_prompts_from_one_address_share_a_decoding_budget(make_server):
+    st = make_server(prompt_rate=20, prompt_burst=16, max_prompt_pixels=20_000_000)
+    bomb = png(4000, 4000, 1, 0, b"\0" + b"\xff" * 500)  # 16 megapixels
+    first, _ = raw_client(st.url)
+    assert ask(first, {"type": "open"}, bomb, timeout=30)[0]["type"] == "opened"  # the burst
+    second, _ = raw_client(st.url)  # another connection from the same address
+    t = time.monotonic()
+    assert ask(second, {"type": "open"}, bomb, timeout=30)[0]["type"] == "opened"
+    assert time.monotonic() - t >= 0.7  # 16 megapixels at 20 per second
+
+
 def _log(st):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
