@@ -6,10 +6,18 @@ encoded on a thread and kept in ``<user cache>/clipboard/`` so that what was pas
 readable. The clipboard gets three forms: ``image/gif`` (the animation's bytes), the file's URL (a
 pasted file keeps the animation; on Windows Qt offers it as CF_HDROP) and a still image of the first
 frame, for programs that take only pictures.
+
+The clip's QMimeData is made in Python, so freeing it calls back into Python. Where the platform has no
+system clipboard (offscreen, minimal: Qt's default QPlatformClipboard), Qt keeps it in a static that C++
+frees at process exit, after the interpreter is gone: a segmentation fault (exit 139) once the program has
+otherwise finished. ``ClipCopier`` therefore hands such a clip back (clears that in-process clipboard)
+when the interpreter exits (``_release_clip``); a clip on a system clipboard is left to Qt, which
+passes it on to the system (an X11 clipboard manager, say) when the application goes.
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
 from pathlib import Path
 
@@ -51,6 +59,33 @@ def clip_mime(gif: Path) -> QMimeData:
     return mime
 
 
+_on_clipboard: QMimeData | None = None  # the clip this process last put on the clipboard (Qt owns it)
+_release_registered = False
+
+
+def _hold_clip(mime: QMimeData) -> None:
+    """Note ``mime`` as the clip on the clipboard; the first time, ask for ``_release_clip`` at exit
+    (atexit runs it before PySide's own exit handler, registered at import, takes the application down)."""
+    global _on_clipboard, _release_registered
+    _on_clipboard = mime
+    if not _release_registered:
+        atexit.register(_release_clip)
+        _release_registered = True
+
+
+def _release_clip() -> None:
+    """Free our clip while Python still runs, if it is still on a clipboard that lives in this process
+    (Qt's default one, which owns nothing outside it: ``ownsClipboard()`` is False there); a system
+    clipboard, or one that another program took since, is left alone."""
+    global _on_clipboard
+    mime, _on_clipboard = _on_clipboard, None
+    if mime is None or QGuiApplication.instance() is None:
+        return
+    clipboard = QGuiApplication.clipboard()
+    if clipboard.mimeData() is mime and not clipboard.ownsClipboard():
+        clipboard.clear()
+
+
 class ClipCopier(QObject):
     """``copy(recording)`` encodes on a thread, then puts the clip on the clipboard on the UI thread;
     ``copied(path)`` or ``failed(message)`` says how it went."""
@@ -86,7 +121,9 @@ class ClipCopier(QObject):
 
     def _publish(self, gif: str) -> None:
         try:
-            QGuiApplication.clipboard().setMimeData(clip_mime(Path(gif)))
+            mime = clip_mime(Path(gif))
+            QGuiApplication.clipboard().setMimeData(mime)  # Qt owns it from here
+            _hold_clip(mime)
         except OSError as e:
             self.failed.emit(f"cannot copy {Path(gif).name}: {e}")
             return

@@ -114,3 +114,65 @@ def test_edit_menu_copy_clip_in_the_editor(qtbot, model_dir):
         assert bytes(QGuiApplication.clipboard().mimeData().data("image/gif"))[:6] == b"GIF89a"
     finally:
         w.shutdown()
+
+
+_COPY_AND_EXIT = r"""
+import sys
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from genie_studio.editor import copy_clip
+from genie_studio.recording import Recorder
+
+app = QApplication([])
+frame = np.zeros((8, 8, 3), np.uint8)
+r = Recorder(Path(sys.argv[1]) / "walk", model={"name": "m", "config_sha256": "0" * 64, "path": None},
+             prompt=frame, labels=["noop"], resolution=(8, 8), fps=10, clock="nominal")
+r.add_frame(frame, None)
+r.add_frame(frame + 50, 0)
+copier = copy_clip.ClipCopier()
+loop = QEventLoop()
+copier.copied.connect(lambda gif: loop.quit())
+copier.failed.connect(lambda msg: (print(msg), loop.quit()))
+QTimer.singleShot(30000, loop.quit)
+copier.copy(r.close().folder)
+loop.exec()
+clipboard = QApplication.clipboard()
+print(QApplication.platformName(), "gif" if clipboard.mimeData().hasFormat("image/gif") else "empty")
+if sys.argv[2] == "release":  # what happens at exit, here to look at: a system clipboard keeps the clip
+    copy_clip._release_clip()
+    print("kept" if clipboard.mimeData().hasFormat("image/gif") else "cleared")
+sys.stdout.flush()
+"""
+
+
+def _copy_and_exit(tmp_path, env, *args, wrap=()):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([*wrap, sys.executable, "-X", "faulthandler", "-c", _COPY_AND_EXIT, str(tmp_path), *args],
+                          env={**os.environ, "GENIE_STUDIO_HOME": str(tmp_path / "home"), **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_process_that_copied_a_clip_exits_cleanly(tmp_path):
+    """The clip's QMimeData, made in Python, sat in the offscreen clipboard (Qt's in-process one) until C++
+    freed it after the interpreter had gone: exit 139 after every test had passed. It is freed at exit."""
+    proc = _copy_and_exit(tmp_path, {"QT_QPA_PLATFORM": "offscreen"}, "exit")
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stdout.split() == ["offscreen", "gif"]
+
+
+def test_a_system_clipboard_keeps_the_clip_at_exit(tmp_path):
+    """On X11 the clip is Qt's to hand to a clipboard manager as the application goes: not cleared."""
+    import shutil
+
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed")
+    proc = _copy_and_exit(tmp_path, {"QT_QPA_PLATFORM": "xcb"}, "release", wrap=("xvfb-run", "-a"))
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stdout.split() == ["xcb", "gif", "kept"]
