@@ -159,8 +159,10 @@ _DEPTHS = ("depth", "enc_depth", "dec_depth")
 
 def check_config_fits(cfg, header: dict, f: Path) -> None:
     """Refuse a config that would build a module much bigger than the weights file ``f`` holds: each
-    extent at most the largest dimension of a tensor in the file, each depth at most its tensor count."""
+    extent at most the largest dimension of a tensor in the file, each depth at most the number of
+    layers its tensor names count (``blocks.3.…``: 4)."""
     largest = max((x for _, shape in header.values() for x in shape), default=0)
+    layers = max((int(p) + 1 for name in header for p in name.split(".") if p.isdigit()), default=0)
     conv = getattr(cfg, "arch", "vit") == "conv"  # a conv tokenizer has no transformer: dim, depths unused
     for name in _EXTENTS:
         v = getattr(cfg, name, None) if not (conv and name == "dim") else None
@@ -175,9 +177,9 @@ def check_config_fits(cfg, header: dict, f: Path) -> None:
                          f"dimension over {largest}: the config does not match the weights' shapes")
     for name in _DEPTHS:
         v = getattr(cfg, name, None) if not conv else None
-        if v is not None and v > len(header):
-            raise ModelError(f"{f}: config.json says {name}={v}, but the file holds {len(header)} tensors: "
-                             "the config does not match the weights' shapes")
+        if v is not None and v > layers:
+            raise ModelError(f"{f}: config.json says {name}={v}, but the file's tensors name at most {layers} "
+                             "layers: the config does not match the weights' shapes")
 
 
 def load_weights(module: nn.Module, f: Path) -> None:
@@ -203,16 +205,21 @@ def load_model(folder: str | os.PathLike, components=("tokenizer", "lam", "dynam
     folder = Path(folder)
     meta = _read_config(folder)
     wm = WorldModel(meta=meta, path=folder)
-    for name in components:
+    checked = {}
+    for name in components:  # every component's config and header first: nothing is built for a bad one
         cfg = meta.get("components", {}).get(name)
         if cfg is None:
             raise BundleError(f"{folder / 'config.json'}: has no {name!r} component (trained yet?)")
         weights = folder / f"{name}.safetensors"
         try:
-            cfg_cls, mod_cls = COMPONENTS[name]
-            cfg_obj = cfg_cls.from_dict(cfg)
-            check_config_fits(cfg_obj, read_header(weights), weights)
-            module = mod_cls(cfg_obj)
+            checked[name] = COMPONENTS[name][0].from_dict(cfg)
+        except ConfigError as e:
+            raise BundleError(f"{folder / 'config.json'}: {e}") from None
+        check_config_fits(checked[name], read_header(weights), weights)
+    for name, cfg_obj in checked.items():
+        weights = folder / f"{name}.safetensors"
+        try:
+            module = COMPONENTS[name][1](cfg_obj)
         except ConfigError as e:
             raise BundleError(f"{folder / 'config.json'}: {e}") from None
         except (TypeError, ValueError, RuntimeError, ZeroDivisionError, NotImplementedError) as e:
