@@ -20,6 +20,9 @@ def add_arguments(p):
     p.add_argument("--out", required=True, help="model folder (created; checkpoints go to OUT/.train/)")
     p.add_argument("--preset", default="tiny", help="tiny (CPU), small or base (GPU)")
     p.add_argument("--max-steps", type=int, default=None, help="train this many steps instead of the preset's")
+    p.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
+                   help="autocast precision: auto is bf16 on CUDA and on CPUs with bf16 instructions, else fp32 "
+                        "(emulated bf16 is many times slower)")
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="fit each component's run to this many seconds of training (fewer steps, the whole "
                         "schedule); default: no limit")
@@ -50,13 +53,15 @@ def _overrides(items: list[str]) -> dict:
 def run(args) -> int:
     from pathlib import Path
 
+    from genie_studio.session.devices import resolve_precision
     from genie_studio.train import COMPONENT_ORDER
     from genie_studio.train.checkpoint import CheckpointError
-    from genie_studio.train.loop import train_component
+    from genie_studio.train.loop import resolve_device, train_component
     from genie_studio.world.bundle import BundleError, update_meta
 
     logging.getLogger("genie_studio.train").setLevel(logging.INFO)
     components = COMPONENT_ORDER if args.component == "all" else (args.component,)
+    precision = resolve_precision(args.precision, resolve_device(args.device).type)
     over = _overrides(args.set)
     out = Path(args.out)
     say = (lambda *_: None) if args.json else print
@@ -68,7 +73,7 @@ def run(args) -> int:
                 report["components"][c] = {"skipped": "already trained"}
                 continue
             summary = train_component(c, args.data, out, preset=args.preset, max_steps=args.max_steps,
-                                      time_budget_s=args.time_budget,
+                                      time_budget_s=args.time_budget, precision=precision,
                                       resume=args.resume, device=args.device, seed=args.seed, overrides=over)
             report["components"][c] = summary
             say(f"{c}: {summary['steps']} steps in {summary['wall_time_s']:.0f}s -> {out / (c + '.safetensors')}")

@@ -12,11 +12,13 @@ Each frame is planned from the model's first MaskGIT pass (its free guess of the
 1. **Camera.** The candidates are the previous camera and one column either way, inside the drawing
    (the camera stops at a level's ends, as in the game; ``endless`` lets it go on). The pass's sampled
    tokens vote, weighted by their confidence, for the candidate whose view they match, counted only
-   where the candidates' views differ and away from the dynamic things. No vote (a uniform view) keeps
-   the camera still.
+   where the candidates' views differ and away from the dynamic things. A move must beat staying by
+   ``VOTE_MARGIN`` of those tokens; no clear vote (a uniform view, a noisy guess) keeps the camera.
 2. **Draft.** The next frame starts as the level's view at the chosen camera: ``full`` for the columns
    that enter the view, ``still`` elsewhere (past the drawing's ends in endless mode: the previous
    frame's tokens moved by the shift, and the entering column open).
+   When the guess does not scroll but the player stood more than a column off the view's centre, the
+   camera follows the player by one column (the game's camera rule) and the guess moves with it.
 3. **Open tokens.** Around the dynamic things of the previous frame (where its pixels show the player's
    or an enemy's colour), in screen and in level coordinates, one column and two rows wide: the model
    generates those and nothing else. When the player is not found in a frame, the previous region is
@@ -36,6 +38,7 @@ from genie_studio.data.probe import PLAYER_TOLERANCE
 DYNAMIC = ("player", "enemy")  # palette entries the model moves; the rest of the drawing stays put
 ENCODE_BATCH = 32
 OPEN_ROWS, OPEN_COLS = 3, 2  # how far a dynamic thing may move in one frame, in tokens
+VOTE_MARGIN = 0.1  # share of the deciding tokens by which a camera move must beat staying
 CONFIDENT = 0.5  # with no dynamic thing in view, tokens the first pass predicts this surely are regenerated
 
 
@@ -136,13 +139,15 @@ class Plan:
     camera: int
     draft: torch.Tensor  # [S] long (mask_id where open)
     open: torch.Tensor  # [S] bool
+    guess_shift: int = 0  # columns to move the model's guess by before it fills the open tokens
 
 
 def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, region: np.ndarray,
-               sampled: torch.Tensor, conf: torch.Tensor, mask_id: int, endless: bool = False,
-               max_shift: int = 1) -> Plan:
+               sampled: torch.Tensor, conf: torch.Tensor | None, mask_id: int, endless: bool = False,
+               max_shift: int = 1, player_col: float | None = None) -> Plan:
     """The next frame's camera, draft and open tokens (module docstring), from the previous frame's
-    camera, tokens [S] and dynamic region [h, w], and the first pass's ``sampled`` tokens and ``conf``."""
+    camera, tokens [S] and dynamic region [h, w], the model's guess of the frame (``sampled`` tokens,
+    weighted by ``conf``; None: equally) and where the player stood (``player_col``, in columns)."""
     h, w = region.shape
     prev = prev_tokens.view(h, w)
     smp = sampled.view(h, w)
@@ -156,11 +161,15 @@ def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
     stack = torch.stack([views[c] for c in cands])  # [K, h, w]
     known = (stack != mask_id).all(0)
     differ = (stack != stack[:1]).any(0) & known & away.to(stack.device)
-    best, best_score = camera, 0.0
-    for c in sorted(cands, key=lambda c: abs(c - camera)):
-        score = float((cf * ((smp == views[c]) & differ)).sum())
-        if score > best_score + 1e-6:
-            best, best_score = c, score
+    scores = {c: float((cf * ((smp == views[c]) & differ)).sum()) for c in cands}
+    margin = max(1.0, VOTE_MARGIN * float(differ.sum()))  # a move must win clearly: noise keeps the camera
+    best = max(cands, key=lambda c: (scores[c] - (0 if c == camera else margin), -abs(c - camera)))
+    follow = 0
+    if best == camera and player_col is not None:  # the guess does not scroll: the camera follows the player
+        off = player_col - w / 2
+        step = 1 if off >= 1 else (-1 if off <= -1 else 0)
+        if step and camera + step in views:
+            best, follow = camera + step, step
     s = best - camera
     draft = views[best].clone()
     if mem is not None and 0 <= best < mem.cameras:  # the entering columns show the drawn enemies
@@ -171,7 +180,7 @@ def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
     opened |= draft == mask_id
     if not region.any():  # nothing found that moves (a photo): open where the model confidently disagrees
         opened |= (smp != draft) & (cf > CONFIDENT)
-    return Plan(best, draft.flatten(), opened.flatten())
+    return Plan(best, draft.flatten(), opened.flatten(), follow)
 
 
 def _view_tokens(mem, c: int, prev: torch.Tensor, camera: int, mask_id: int, hw) -> torch.Tensor:

@@ -26,9 +26,11 @@ import numpy as np
 import torch
 
 from genie_studio.config import DECODERS, DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.data.probe import player_position
 from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
-from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, plan_frame
+from genie_studio.session.devices import resolve_precision
+from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, plan_frame, shift_cols
 from genie_studio.session.prompt import fit_prompt, fit_strip
 from genie_studio.world.bundle import WorldModel, load_model
 from genie_studio.world.maskgit import decode_frame, sample_tokens
@@ -46,6 +48,7 @@ class _Frame:
     camera: int = 0  # the view's column in the level memory (decoder "copy")
     region: np.ndarray | None = None  # [h, w] bool: token cells of the dynamic things (decoder "copy")
     opened: torch.Tensor | None = None  # [S] bool: the tokens the model generated (decoder "copy")
+    player_x: float | None = None  # the player's centre in pixels, where found (decoder "copy")
 
 
 class WorldSession:
@@ -56,7 +59,7 @@ class WorldSession:
 
     def __init__(self, model: WorldModel | str | os.PathLike, device: str | torch.device = "cpu",
                  steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
-                 context: int | None = None, precision: str = "bf16", cached: bool = True,
+                 context: int | None = None, precision: str = "auto", cached: bool = True,
                  decoder: str = DEFAULT_DECODER, endless: bool = False):
         if not isinstance(model, WorldModel):
             model = load_model(Path(model), device=device)
@@ -68,7 +71,7 @@ class WorldSession:
         self.context = int(context or model.dynamics.cfg.context)
         if self.context < 2:
             raise ValueError("context must be at least 2 frames")
-        self.precision = precision
+        self.precision = resolve_precision(precision, self.device.type)  # auto: bf16 only where it is native
         self.cached = cached
         if decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, not {decoder!r}")
@@ -113,7 +116,7 @@ class WorldSession:
         self.history = []
         self._push(tokens, self.model.dynamics.no_action)
         if self.level is not None:
-            self.history[-1].camera, self.history[-1].region = camera, dynamic_tokens(rgb, self.patch)
+            _mark(self.history[-1], self.patch, camera, None, rgb)
         return self.frame
 
     def action_index(self, action) -> int:
@@ -236,25 +239,44 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
         new = decode_frame(predict, B, S, dyn.mask_id, s0.steps, gens, s0.device)
         if s0.decoder == "copy":
             plans = [_plan(s, new[b]) for b, s in enumerate(group)]
-            new = torch.stack([torch.where(p.open, new[b], p.draft) for b, p in enumerate(plans)])
+            new = torch.stack([_compose(p, new[b], tuple(dyn.cfg.tokens_hw)) for b, p in enumerate(plans)])
     images = _decode_batch(s0, new) if not s0.model.tokenizer.cfg.temporal else [None] * B
     frames = []
     for b, s in enumerate(group):
         prev = s.history[-1]
         s._push(new[b], acts[b], images[b])
         if s0.decoder == "copy":
-            region = dynamic_tokens(s.frame, s.patch)
-            s.history[-1].camera, s.history[-1].opened = plans[b].camera, plans[b].open
-            s.history[-1].region = region if region.any() else prev.region
+            _mark(s.history[-1], s.patch, plans[b].camera, prev.region)
+            s.history[-1].opened = plans[b].open
         frames.append(s.frame)
     return frames
+
+
+def _mark(frame: _Frame, patch: int, camera: int, prev_region, image: np.ndarray | None = None) -> None:
+    """Note where a copy-first frame stands: its camera, its dynamic things (kept from the frame before
+    where none is found, so that the model keeps drawing there) and the player's x (read from ``image``,
+    default the frame's own)."""
+    image = frame.image if image is None else image
+    region = dynamic_tokens(image, patch)
+    pos = player_position(image)
+    frame.camera = camera
+    frame.region = region if region.any() or prev_region is None else prev_region
+    frame.player_x = None if pos is None else pos[0]
+
+
+def _compose(plan, guess: torch.Tensor, hw) -> torch.Tensor:
+    """The draft, with the model's guess (moved by the plan's guess_shift) in the open tokens."""
+    if plan.guess_shift:
+        moved = shift_cols(guess.view(hw), plan.guess_shift, -1).flatten()
+        guess = torch.where(moved < 0, plan.draft, moved)
+    return torch.where(plan.open, guess, plan.draft)
 
 
 def _plan(s: WorldSession, guess: torch.Tensor):
     """The copy-first plan of a session's next frame (session/level.py) from the model's own guess."""
     last = s.history[-1]
     return plan_frame(s.level, last.camera, last.tokens, last.region, guess, None, s.model.dynamics.mask_id,
-                      endless=s.endless)
+                      endless=s.endless, player_col=None if last.player_x is None else last.player_x / s.patch)
 
 
 def _cached_predict(group: list[WorldSession], acts: list[int]):

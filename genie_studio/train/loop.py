@@ -71,7 +71,7 @@ def _merge(base: dict, over: dict | None) -> dict:
 def train_component(component: str, data_dirs: list, out, preset: str = "tiny", max_steps: int | None = None,
                     resume: bool = False, device: str = "auto", seed: int = 0, progress: bool = True,
                     overrides: dict | None = None, ckpt_every: int = 100, log_every: int = 10,
-                    precision: str = "bf16", time_budget_s: float | None = None) -> dict:
+                    precision: str = "auto", time_budget_s: float | None = None) -> dict:
     """Train one component (resuming from OUT/.train/COMPONENT with ``resume``). With ``time_budget_s``
     the run's length is fitted to the budget once the step rate is known (after ``BUDGET_PROBE`` steps):
     fewer steps, with the whole learning-rate schedule, so that a one-shot run (scripts/train_gpu.sh)
@@ -79,6 +79,7 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
     out = Path(out)
     rank, world = _dist_env()
     dev = resolve_device(device)
+    precision = devices.resolve_precision(precision, dev.type)  # auto: bf16 on CUDA and CPUs with bf16 instructions
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
     p = _merge(get_preset(preset, component), overrides)
