@@ -154,3 +154,14 @@ def test_copy_sessions_rewind_fork_and_batch_exactly():
 def test_an_unknown_decoder_is_refused():
     with pytest.raises(ValueError, match="decoder"):
         WorldSession(tiny_world(), decoder="magic")
+
+
+def test_the_camera_follows_the_player_when_the_guess_does_not_scroll():
+    mem = _memory()
+    region = np.zeros((8, 8), bool)
+    region[5, 6] = True
+    still = mem.still[2]  # the guess keeps the level where it was
+    plan = plan_frame(mem, 2, still, region, still, None, 32, player_col=6.5)  # right of the centre
+    assert (plan.camera, plan.guess_shift) == (3, 1)
+    assert plan_frame(mem, 2, still, region, still, None, 32, player_col=4.2).camera == 2  # near the centre
+    assert plan_frame(mem, 0, mem.still[0], region, mem.still[0], None, 32, player_col=0.5).camera == 0  # the end
