@@ -122,7 +122,8 @@ class Handlers:
         finally:
             conn.opening -= 1
         sid, resume = srv.new_ids()
-        hosted = Hosted(sid, resume, model, session, encoding, version=len(replay))
+        hosted = Hosted(sid, resume, model, session, encoding, version=len(replay),
+                        touched=bool(replay))  # a replayed history is worth a resume slot
         if not srv.add(conn, hosted):
             raise ProtocolError("unknown_session", "the connection closed while the session was opening")
         jsonlog.log("session_opened", client=conn.cid, session=sid, model=model, seed=seed, replayed=len(replay))

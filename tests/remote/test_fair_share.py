@@ -49,10 +49,12 @@ def test_a_stepped_session_keeps_its_resume_slot(make_server):
     st = make_server(resume_grace=120)
     ws, _ = raw_client(st.url)
     opened = ask(ws, {"type": "open"}, prompt_png())[0]
-    ask(ws, {"type": "open"}, prompt_png())
+    ask(ws, {"type": "open"}, prompt_png())  # never used: freed when the connection ends
+    replayed = ask(ws, {"type": "open", "replay": [1, 2]}, prompt_png())[0]  # a history: kept
     assert ask(ws, {"type": "step", "session": opened["session"], "action": 1})[0]["type"] == "frame"
     ws.close()
-    assert wait_for(lambda: st.stats()["detached"] == 1 and st.stats()["sessions"] == 1, 5)
+    assert wait_for(lambda: st.stats()["detached"] == 2 and st.stats()["sessions"] == 2, 5)
+    assert replayed["version"] == 2
     ws, _ = raw_client(st.url)
     assert ask(ws, {"type": "resume", "resume": opened["resume"]})[0]["type"] == "opened"
 
