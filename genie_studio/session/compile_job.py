@@ -2,16 +2,18 @@
 
 :func:`start` is what ``open_session`` calls. It loads the compiled graphs the cache has (those that
 pay, in milliseconds: :func:`compiled.prepare` with ``build=False``) and, if some are missing, starts
-``python -m genie_studio.session.compile_job MODEL_DIR ...`` at the lowest priority, detached from the
-caller's terminal and process group, so that a short ``play`` ends when its frames are written and the
-next run finds the graphs. A caller that keeps running (the editor: ``background=True``) waits for
-that process on a thread and then loads the graphs, so play switches to them mid-session. Only one
-build runs per cache folder: the job holds the OS lock ``build.lock`` there (:mod:`genie_studio.oslock`)
-and a second job waits for it, then finds the packages built. A model that lives only in memory (no
-folder to reload it from) is compiled in-process instead: on a thread, or first if ``background`` is
-false. The job logs to ``build.log`` in the cache folder; a build that failed (no C++ compiler, an
-unsupported op) is noted in ``failed.json`` there with the packages it was for, and those are not tried
-again at every start (delete the note, or the cache folder, to try again).
+``python -m genie_studio.session.compile_job MODEL_DIR ...`` at idle priority, detached from the
+caller's terminal and process group. A ``play`` (``background=False``) would not use graphs built
+while it runs, so the job waits until it has exited (it holds an OS lock that the job waits on before
+the job even imports torch): a first run is as fast as ``--no-compile``, and the next one finds the
+graphs. A caller that keeps running (the editor: ``background=True``) waits for the job on a thread
+and then loads the graphs, so play switches to them mid-session. Only one build runs per cache
+folder: the job holds the OS lock ``build.lock`` there (:mod:`genie_studio.oslock`), a ``play`` does
+not start a second, and a second job waits for it, then finds the packages built. A model that lives
+only in memory (no folder to reload it from) is compiled in-process instead: on a thread, or first if
+``background`` is false. The job logs to ``build.log`` in the cache folder; a build that failed (no C++
+compiler, an unsupported op) is noted in ``failed.json`` there with the packages it was for, and those
+are not tried again at every start (delete the note, or the cache folder, to try again).
 """
 
 from __future__ import annotations
@@ -27,14 +29,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 from genie_studio import oslock
-from genie_studio.session import compiled
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
+_PLAYING: dict = {}  # path -> the lock this process holds while it runs, for a build job waiting on its exit
+
+
+def _compiled():
+    from genie_studio.session import compiled  # torch: imported by the job only once it may work
+
+    return compiled
 
 
 def _lower_priority() -> None:
-    if hasattr(os, "nice"):  # POSIX; on Windows the job is started BELOW_NORMAL_PRIORITY_CLASS instead
+    """The job runs only on otherwise idle cores: Linux SCHED_IDLE (the compiler processes inherit it),
+    else nice 19 on POSIX; on Windows it is started IDLE_PRIORITY_CLASS."""
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            return
+        except OSError:
+            pass
+    if hasattr(os, "nice"):
         try:
             os.nice(19)
         except OSError:
@@ -42,15 +58,26 @@ def _lower_priority() -> None:
 
 
 def build_lock() -> Path:
-    return compiled.cache_folder() / "build.lock"
+    return _compiled().cache_folder() / "build.lock"
 
 
 def failed_note() -> Path:
-    return compiled.cache_folder() / "failed.json"
+    return _compiled().cache_folder() / "failed.json"
+
+
+def _playing_lock() -> Path:
+    """Held by this process from its first spawn until it exits (the OS lets go then)."""
+    path = _compiled().cache_folder() / "running" / f"{os.getpid()}.lock"
+    if path not in _PLAYING:
+        held = oslock.try_lock(path)
+        if held is not None:
+            _PLAYING[path] = held
+    return path
 
 
 def _failed_before(wm, device: str, precision: str, context: int | None) -> str | None:
     """The error of an earlier build of any of the graphs ``wm`` lacks, if one failed."""
+    compiled = _compiled()
     try:
         note = json.loads(failed_note().read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -61,18 +88,23 @@ def _failed_before(wm, device: str, precision: str, context: int | None) -> str 
     return str(note.get("error")) if wanted & tried else None
 
 
-def spawn(folder: Path, device: str, precision: str, context: int | None, batches=(1,)) -> subprocess.Popen:
-    """Start the build job for the model in ``folder``; it outlives this process."""
+def spawn(folder: Path, device: str, precision: str, context: int | None, batches=(1,),
+          after: Path | None = None) -> subprocess.Popen:
+    """Start the build job for the model in ``folder``; it outlives this process and, given ``after``
+    (a lock file some process holds), starts working only once that lock is free."""
+    compiled = _compiled()
     cmd = [sys.executable, "-m", "genie_studio.session.compile_job", str(folder), "--device", device,
-           "--precision", precision, "--batches", ",".join(str(b) for b in batches)]
+           "--precision", precision, "--batches", ",".join(str(b) for b in batches), "--lock", str(build_lock())]
     if context is not None:
         cmd += ["--context", str(context)]
+    if after is not None:
+        cmd += ["--after", str(after)]
     logfile = compiled.cache_folder() / "build.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict = {}
     if os.name == "nt":
         kwargs["creationflags"] = (subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
-                                   | subprocess.BELOW_NORMAL_PRIORITY_CLASS)
+                                   | subprocess.IDLE_PRIORITY_CLASS)
     else:
         kwargs["start_new_session"] = True  # a Ctrl+C or a closed terminal does not stop it
     with open(logfile, "ab") as err:
@@ -86,6 +118,7 @@ def start(wm, device, precision: str, context: int | None = None, background: bo
     them (see the module's docstring); -> ``compiled.prepare``'s report plus ``"job"``: the build
     process started (a ``Popen``; None if none). ``progress(text, done, total)`` hears about it; ``total == 0``
     announces a build that this caller will not see finish."""
+    compiled = _compiled()
     device = str(device)
     report = compiled.prepare(wm, device, precision, context=context, build=False)
     report["job"] = None
@@ -99,7 +132,11 @@ def start(wm, device, precision: str, context: int | None = None, background: bo
     if failed is not None:
         report["error"] = f"an earlier build failed ({failed}); see {compiled.cache_folder() / 'build.log'}"
         return report
-    job = None if oslock.is_held(build_lock()) and not background else spawn(folder, device, precision, context)
+    if background:
+        job = spawn(folder, device, precision, context)
+    else:  # built after this process ends: it would not use the graphs, and it keeps the cores meanwhile
+        job = None if oslock.is_held(build_lock()) else spawn(folder, device, precision, context,
+                                                               after=_playing_lock())
     report["job"] = job
     if not background:
         if progress:
@@ -122,6 +159,8 @@ def start(wm, device, precision: str, context: int | None = None, background: bo
 
 
 def _in_process(wm, device, precision, context, background, progress, report) -> dict:
+    compiled = _compiled()
+
     def job():
         if background and hasattr(os, "setpriority"):
             try:  # Linux: a thread has its own nice value, and the compiler processes it starts inherit it
@@ -145,12 +184,17 @@ def main(argv=None) -> int:
     p.add_argument("--precision", default="fp32")
     p.add_argument("--context", type=int, default=None)
     p.add_argument("--batches", default="1", help="comma-separated batch sizes")
+    p.add_argument("--lock", help="the cache folder's build lock (default: found from torch's version and the CPU)")
+    p.add_argument("--after", help="a lock file to wait for first: the process that started this job exits")
     args = p.parse_args(argv)
     _lower_priority()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from genie_studio.world.bundle import load_model
+    with oslock.wait_lock(args.lock or build_lock()):  # one build at a time; a second finds the graphs built
+        if args.after:
+            oslock.wait_lock(args.after).release(remove=True)
+        compiled = _compiled()
+        from genie_studio.world.bundle import load_model
 
-    with oslock.wait_lock(build_lock()):
         wm = load_model(args.model, components=("tokenizer", "dynamics"), device=args.device)
         wm.path = Path(args.model)
         report = compiled.prepare(wm, args.device, args.precision, batches=[int(b) for b in args.batches.split(",")],

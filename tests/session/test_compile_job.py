@@ -134,10 +134,12 @@ def test_a_graph_that_lost_to_eager_is_not_even_loaded(cache, model_dir, monkeyp
 def test_play_announces_the_build_and_never_starts_two(model_dir, monkeypatch, capsys):
     monkeypatch.delenv("GENIE_STUDIO_COMPILE")
     started = []
-    monkeypatch.setattr(compile_job, "spawn", lambda *a, **k: started.append(a) or "job")
+    monkeypatch.setattr(compile_job, "spawn", lambda *a, **k: started.append((a, k)) or "job")
     monkeypatch.setattr(compiled, "_build", lambda *a: pytest.fail("play compiled in its own process"))
     report = compile_job.start(_load(model_dir), "cpu", "fp32", background=False, progress=StageBar("first run"))
-    assert report["pending"] == 2 and report["job"] == "job" and started[0][0] == model_dir
+    assert report["pending"] == 2 and report["job"] == "job" and started[0][0][0] == model_dir
+    after = started[0][1]["after"]  # the job starts working once this process has exited
+    assert oslock.is_held(after) and after.name == f"{os.getpid()}.lock"
     assert "first run: compiling faster play for this machine in the background" in capsys.readouterr().err
     with oslock.try_lock(compile_job.build_lock()):  # another process is building
         report = compile_job.start(_load(model_dir), "cpu", "fp32", background=False)
@@ -154,3 +156,19 @@ def test_a_failed_build_is_not_retried_at_every_start(model_dir, monkeypatch):
     report = compile_job.start(wm, "cpu", "fp32", background=True)
     assert report["job"] is None and "an earlier build failed (CppCompileError: no g++)" in report["error"]
     assert not compiled.frame_step(wm, "cpu", "fp32", 1, wm.dynamics.cfg.context)[0].compiled  # eager, playing
+
+
+def test_the_job_waits_for_the_player_to_exit(tmp_path):
+    """Before importing torch, the job takes the build lock and waits on the player's lock."""
+    player, build = tmp_path / "player.lock", tmp_path / "build.lock"
+    held = oslock.try_lock(player)
+    job = subprocess.Popen([sys.executable, "-m", "genie_studio.session.compile_job", str(tmp_path / "no-model"),
+                            "--lock", str(build), "--after", str(player)], stderr=subprocess.PIPE, text=True)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            job.wait(3)  # still waiting while the player runs
+        assert oslock.is_held(build)  # ... holding the build lock, so no play starts a second build
+    finally:
+        held.release()  # the player exits
+    assert job.wait(120) == 1 and "no-model" in job.stderr.read()  # then it went to work (on no model)
+    assert not player.exists() and not oslock.is_held(build)
