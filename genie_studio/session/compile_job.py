@@ -2,7 +2,7 @@
 
 :func:`start` is what ``open_session`` calls. It loads the compiled graphs the cache has (those that
 pay, in milliseconds: :func:`compiled.prepare` with ``build=False``) and, if some are missing, starts
-``python -m genie_studio.session.compile_job MODEL_DIR ...`` at idle priority, detached from the
+``python -m genie_studio.session.compile_job MODEL_DIR ...`` at low priority, detached from the
 caller's terminal and process group. A ``play`` (``background=False``) would not use graphs built
 while it runs, so the job waits until it has exited (it holds an OS lock that the job waits on before
 the job even imports torch): a first run is as fast as ``--no-compile``, and the next one finds the
@@ -41,18 +41,13 @@ def _compiled():
     return compiled
 
 
-def _lower_priority() -> None:
-    """The job runs only on otherwise idle cores: Linux SCHED_IDLE (the compiler processes inherit it),
-    else nice 19 on POSIX; on Windows it is started IDLE_PRIORITY_CLASS."""
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-            return
-        except OSError:
-            pass
+def _lower_priority(nice: int) -> None:
+    """Below the programs a user is running (POSIX nice; on Windows the job is started
+    BELOW_NORMAL_PRIORITY_CLASS). Not idle-only scheduling: on a machine that is never idle (the editor
+    playing, other people's jobs) the build must still progress."""
     if hasattr(os, "nice"):
         try:
-            os.nice(19)
+            os.nice(nice)
         except OSError:
             pass
 
@@ -97,14 +92,14 @@ def spawn(folder: Path, device: str, precision: str, context: int | None, batche
            "--precision", precision, "--batches", ",".join(str(b) for b in batches), "--lock", str(build_lock())]
     if context is not None:
         cmd += ["--context", str(context)]
-    if after is not None:
-        cmd += ["--after", str(after)]
+    if after is not None:  # nothing else of ours runs then: the lowest priority
+        cmd += ["--after", str(after), "--nice", "19"]
     logfile = compiled.cache_folder() / "build.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict = {}
     if os.name == "nt":
         kwargs["creationflags"] = (subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
-                                   | subprocess.IDLE_PRIORITY_CLASS)
+                                   | subprocess.BELOW_NORMAL_PRIORITY_CLASS)
     else:
         kwargs["start_new_session"] = True  # a Ctrl+C or a closed terminal does not stop it
     with open(logfile, "ab") as err:
@@ -186,8 +181,9 @@ def main(argv=None) -> int:
     p.add_argument("--batches", default="1", help="comma-separated batch sizes")
     p.add_argument("--lock", help="the cache folder's build lock (default: found from torch's version and the CPU)")
     p.add_argument("--after", help="a lock file to wait for first: the process that started this job exits")
+    p.add_argument("--nice", type=int, default=10, help="how much to lower the job's priority (POSIX)")
     args = p.parse_args(argv)
-    _lower_priority()
+    _lower_priority(args.nice)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with oslock.wait_lock(args.lock or build_lock()):  # one build at a time; a second finds the graphs built
         if args.after:
