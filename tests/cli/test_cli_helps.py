@@ -150,3 +150,32 @@ def test_the_editor_without_a_display_says_how_to_run_headless():
     assert edit.missing_display({}, "linux") and not edit.missing_display({"DISPLAY": ":0"}, "linux")
     assert edit.missing_display({}, "win32") is None and edit.missing_display({}, "darwin") is None
     assert edit.missing_display({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+
+
+def test_play_and_record_with_each_decoder(tmp_path, model_dir, capsys):
+    level = str(cli_level(tmp_path))
+    for dec in ("copy", "free"):
+        assert cli.main(["play", level, "--model", str(model_dir), "--actions", "right*3", "--decoder", dec,
+                         "--endless", "--out", str(tmp_path / f"{dec}.gif"), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["steps"] == 3
+    assert cli.main(["record", level, "--model", str(model_dir), "--actions", "right*2", "--decoder", "copy",
+                     "--out", str(tmp_path / "rec")]) == 0
+    header = json.loads((tmp_path / "rec" / "recording.json").read_text())
+    assert header["decoder"] == "copy" and header["endless"] is False
+    with pytest.raises(SystemExit) as e:
+        cli.main(["play", level, "--decoder", "magic", "--out", str(tmp_path / "x.gif")])
+    assert e.value.code == 2 and "invalid choice: 'magic'" in capsys.readouterr().err
+
+
+def cli_level(tmp_path):
+    """A drawing three views wide, the player at the left end."""
+    from PIL import Image, ImageDraw
+
+    from genie_studio.data.palette import PALETTE
+
+    img = Image.new("RGB", (768, 128), PALETTE["background"])
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 112, 768, 128], fill=PALETTE["ground"])
+    d.rectangle([20, 92, 28, 111], fill=PALETTE["player"])
+    img.save(tmp_path / "level.png")
+    return tmp_path / "level.png"
