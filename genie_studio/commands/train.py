@@ -14,8 +14,10 @@ from genie_studio.commands._common import CommandError
 
 
 def add_arguments(p):
-    p.add_argument("component", choices=["tokenizer", "lam", "dynamics", "all"],
-                   help="what to train: one component, or all three in order")
+    p.add_argument("component", choices=["tokenizer", "lam", "dynamics", "camera", "all"],
+                   help="what to train: one component; all three in order (then the action labels and the "
+                        "camera prior); or camera: only the camera prior, from the --data video with the model's "
+                        "tokenizer and LAM (train/camera.py)")
     p.add_argument("--data", required=True, action="append", help="dataset folder (repeatable)")
     p.add_argument("--out", required=True, help="model folder (created; checkpoints go to OUT/.train/)")
     p.add_argument("--preset", default="tiny", help="tiny (CPU), small or base (GPU)")
@@ -60,7 +62,8 @@ def run(args) -> int:
     from genie_studio.world.bundle import BundleError, update_meta
 
     logging.getLogger("genie_studio.train").setLevel(logging.INFO)
-    components = COMPONENT_ORDER if args.component == "all" else (args.component,)
+    components = COMPONENT_ORDER if args.component == "all" else (args.component,) if args.component != "camera" \
+        else ()
     precision = resolve_precision(args.precision, resolve_device(args.device).type)
     over = _overrides(args.set)
     out = Path(args.out)
@@ -87,6 +90,16 @@ def run(args) -> int:
             update_meta(out, actions=labels)
             report["actions"] = labels["labels"]
             say("latent actions: " + ", ".join(f"{i}={l}" for i, l in enumerate(labels["labels"])))
+        if args.component in ("all", "camera"):
+            from genie_studio.data.dataset import ClipDataset
+            from genie_studio.train.camera import fit_camera
+            from genie_studio.world.bundle import load_model
+
+            camera = fit_camera(load_model(out, components=("tokenizer", "lam")), [ClipDataset(d) for d in args.data],
+                                progress=not args.json)
+            update_meta(out, camera=camera)
+            report["camera"] = {"pairs": camera["pairs"]}
+            say(f"camera prior: {camera['pairs']} frame pairs -> {out / 'config.json'}")
     except (OSError, BundleError, CheckpointError, KeyError, ValueError) as e:
         raise CommandError(str(e)) from None
     if args.json:

@@ -38,6 +38,7 @@ from genie_studio.data.probe import PLAYER_TOLERANCE
 DYNAMIC = ("player", "enemy")  # palette entries the model moves; the rest of the drawing stays put
 ENCODE_BATCH = 32
 OPEN_ROWS, OPEN_COLS = 3, 2  # how far a dynamic thing may move in one frame, in tokens
+EVIDENCE = 4.0  # with a camera prior: the log-odds a unanimous vote of the guess is worth
 VOTE_MARGIN = 0.1  # share of the deciding tokens by which a camera move must beat staying
 CONFIDENT = 0.5  # with no dynamic thing in view, tokens the first pass predicts this surely are regenerated
 
@@ -144,10 +145,11 @@ class Plan:
 
 def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, region: np.ndarray,
                sampled: torch.Tensor, conf: torch.Tensor | None, mask_id: int, endless: bool = False,
-               max_shift: int = 1, player_col: float | None = None) -> Plan:
+               max_shift: int = 1, player_col: float | None = None, prior: dict | None = None) -> Plan:
     """The next frame's camera, draft and open tokens (module docstring), from the previous frame's
     camera, tokens [S] and dynamic region [h, w], the model's guess of the frame (``sampled`` tokens,
-    weighted by ``conf``; None: equally) and where the player stood (``player_col``, in columns)."""
+    weighted by ``conf``; None: equally), where the player stood (``player_col``, in columns) and the
+    model's learned camera prior for this step (``prior``: shift -> log-probability, train/camera.py)."""
     h, w = region.shape
     prev = prev_tokens.view(h, w)
     smp = sampled.view(h, w)
@@ -162,8 +164,13 @@ def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
     known = (stack != mask_id).all(0)
     differ = (stack != stack[:1]).any(0) & known & away.to(stack.device)
     scores = {c: float((cf * ((smp == views[c]) & differ)).sum()) for c in cands}
-    margin = max(1.0, VOTE_MARGIN * float(differ.sum()))  # a move must win clearly: noise keeps the camera
-    best = max(cands, key=lambda c: (scores[c] - (0 if c == camera else margin), -abs(c - camera)))
+    n = max(1.0, float(differ.sum()))
+    if prior:  # the learned prior, and the guess's vote as evidence: a full vote weighs EVIDENCE nats
+        best = max(cands, key=lambda c: (prior.get(c - camera, -99.0) + EVIDENCE * (scores[c] - scores[camera]) / n,
+                                         -abs(c - camera)))
+    else:  # a move must win clearly: noise keeps the camera
+        margin = max(1.0, VOTE_MARGIN * n)
+        best = max(cands, key=lambda c: (scores[c] - (0 if c == camera else margin), -abs(c - camera)))
     follow = 0
     if best == camera and player_col is not None:  # the guess does not scroll: the camera follows the player
         off = player_col - w / 2

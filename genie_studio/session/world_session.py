@@ -238,7 +238,7 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
         predict = _cached_predict(group, acts) if s0.cached else _uncached_predict(group, acts)
         new = decode_frame(predict, B, S, dyn.mask_id, s0.steps, gens, s0.device)
         if s0.decoder == "copy":
-            plans = [_plan(s, new[b]) for b, s in enumerate(group)]
+            plans = [_plan(s, new[b], acts[b]) for b, s in enumerate(group)]
             new = torch.stack([_compose(p, new[b], tuple(dyn.cfg.tokens_hw)) for b, p in enumerate(plans)])
     images = _decode_batch(s0, new) if not s0.model.tokenizer.cfg.temporal else [None] * B
     frames = []
@@ -272,11 +272,23 @@ def _compose(plan, guess: torch.Tensor, hw) -> torch.Tensor:
     return torch.where(plan.open, guess, plan.draft)
 
 
-def _plan(s: WorldSession, guess: torch.Tensor):
+def _camera_prior(s: WorldSession, action: int) -> dict | None:
+    """shift -> log P(shift | this action, the previous shift), from the model's learned table (None without)."""
+    cam = s.model.meta.get("camera")
+    if not cam or not 0 <= action < len(cam["log_prob"]):
+        return None
+    prev = s.history[-1].camera - s.history[-2].camera if len(s.history) > 1 else 0
+    shifts = cam["shifts"]
+    row = cam["log_prob"][action][shifts.index(prev)] if prev in shifts else None
+    return None if row is None else dict(zip(shifts, row))
+
+
+def _plan(s: WorldSession, guess: torch.Tensor, action: int):
     """The copy-first plan of a session's next frame (session/level.py) from the model's own guess."""
     last = s.history[-1]
     return plan_frame(s.level, last.camera, last.tokens, last.region, guess, None, s.model.dynamics.mask_id,
-                      endless=s.endless, player_col=None if last.player_x is None else last.player_x / s.patch)
+                      endless=s.endless, player_col=None if last.player_x is None else last.player_x / s.patch,
+                      prior=_camera_prior(s, action))
 
 
 def _cached_predict(group: list[WorldSession], acts: list[int]):
