@@ -40,7 +40,7 @@ class SessionSettings:
     context: int | None = None  # frames of context; None: the model's
     decoder: str = DEFAULT_DECODER  # "copy": the drawing is the level (session/level.py); "free": all generated
     endless: bool = False  # decoder "copy": the model invents past the drawing's ends
-    components: tuple[str, ...] = ("tokenizer", "lam", "dynamics")  # model parts to load
+    components: tuple[str, ...] = ("tokenizer", "dynamics")  # model parts to load (a session never uses the LAM)
     server_url: str | None = None  # set: play on this server
     token: str | None = None
     token_file: str | os.PathLike | None = None  # read when no token is given
