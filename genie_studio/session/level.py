@@ -39,6 +39,7 @@ DYNAMIC = ("player", "enemy")  # palette entries the model moves; the rest of th
 ENCODE_BATCH = 32
 OPEN_ROWS, OPEN_COLS = 3, 2  # how far a dynamic thing may move in one frame, in tokens
 EVIDENCE = 4.0  # with a camera prior: the log-odds a unanimous vote of the guess is worth
+SUPPORT_HALF = 200  # frame pairs at which a row of the camera prior weighs half
 VOTE_MARGIN = 0.1  # share of the deciding tokens by which a camera move must beat staying
 CONFIDENT = 0.5  # with no dynamic thing in view, tokens the first pass predicts this surely are regenerated
 
@@ -188,6 +189,20 @@ def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
     if not region.any():  # nothing found that moves (a photo): open where the model confidently disagrees
         opened |= (smp != draft) & (cf > CONFIDENT)
     return Plan(best, draft.flatten(), opened.flatten(), follow)
+
+
+def prior_row(camera: dict, action: int, previous: int) -> dict | None:
+    """shift -> log P(shift | action, previous shift) from a model's camera table (train/camera.py),
+    flattened toward uniform where few frame pairs back the row (weight support / (support +
+    SUPPORT_HALF)): a latent action the video rarely shows says little."""
+    shifts = camera["shifts"]
+    if not 0 <= action < len(camera["log_prob"]) or previous not in shifts:
+        return None
+    row = np.array(camera["log_prob"][action][shifts.index(previous)])
+    support = camera.get("support")
+    n = support[action][shifts.index(previous)] if support else SUPPORT_HALF
+    w = n / (n + SUPPORT_HALF)
+    return dict(zip(shifts, (w * row + (1 - w) * np.log(1 / len(shifts))).tolist()))
 
 
 def _view_tokens(mem, c: int, prev: torch.Tensor, camera: int, mask_id: int, hw) -> torch.Tensor:

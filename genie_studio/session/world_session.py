@@ -30,7 +30,7 @@ from genie_studio.data.probe import player_position
 from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
 from genie_studio.session.devices import resolve_precision
-from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, plan_frame, shift_cols
+from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, plan_frame, prior_row, shift_cols
 from genie_studio.session.prompt import fit_prompt, fit_strip
 from genie_studio.world.bundle import WorldModel, load_model
 from genie_studio.world.maskgit import decode_frame, sample_tokens
@@ -275,12 +275,10 @@ def _compose(plan, guess: torch.Tensor, hw) -> torch.Tensor:
 def _camera_prior(s: WorldSession, action: int) -> dict | None:
     """shift -> log P(shift | this action, the previous shift), from the model's learned table (None without)."""
     cam = s.model.meta.get("camera")
-    if not cam or not 0 <= action < len(cam["log_prob"]):
+    if not cam:
         return None
     prev = s.history[-1].camera - s.history[-2].camera if len(s.history) > 1 else 0
-    shifts = cam["shifts"]
-    row = cam["log_prob"][action][shifts.index(prev)] if prev in shifts else None
-    return None if row is None else dict(zip(shifts, row))
+    return prior_row(cam, action, prev)
 
 
 def _plan(s: WorldSession, guess: torch.Tensor, action: int):

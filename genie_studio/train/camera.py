@@ -7,7 +7,7 @@ dataset (generated or imported footage), the **shift** is the token-column offse
 two frames' tokens (``token_shift``), and the **latent action** is what the model's LAM infers between
 them. Counting (action, previous shift) -> shift gives ``P(shift | action, previous shift)``: a running
 player keeps scrolling, a standing one does not, and at a level's end the view stops. The table is kept in
-the model's config.json (``camera``) and read by ``session/level.plan_frame``.
+the model's config.json (``camera``) and read by ``session/level.prior_row`` for ``plan_frame``.
 """
 
 from __future__ import annotations
@@ -65,5 +65,7 @@ def fit_camera(wm, datasets, episodes: int = 200, progress: bool = False, max_sh
     bar.close()
     prob = counts / counts.sum(-1, keepdims=True)
     return {"shifts": list(range(-max_shift, max_shift + 1)), "log_prob": np.round(np.log(prob), 4).tolist(),
-            "pairs": pairs, "method": "token-column alignment of consecutive frames x the LAM's latent actions, "
-                                      "counted, add-one smoothed"}
+            "support": (counts.sum(-1) - K).astype(int).tolist(), "pairs": pairs,
+            "method": "token-column alignment of consecutive frames x the LAM's latent actions, counted, "
+                      "add-one smoothed; support: frame pairs behind each row"}
+

@@ -42,3 +42,14 @@ def test_the_prior_decides_when_the_guess_does_not():
     assert plan_frame(mem, 2, mem.still[2], region, noise, None, 32, prior=stand).camera == 2
     # a unanimous guess outweighs a prior that is not too sure
     assert plan_frame(mem, 2, mem.still[2], region, mem.still[1], None, 32, prior=stand).camera == 1
+
+
+def test_a_rarely_seen_action_says_little():
+    from genie_studio.session.level import SUPPORT_HALF, prior_row
+
+    lp = np.log([[[0.8, 0.1, 0.1]] * 3, [[0.1, 0.1, 0.8]] * 3]).tolist()
+    cam = {"shifts": [-1, 0, 1], "log_prob": lp, "support": [[10] * 3, [10 * SUPPORT_HALF] * 3]}
+    rare, common = prior_row(cam, 0, 0), prior_row(cam, 1, 1)
+    assert rare[-1] - rare[0] < 0.2 * (np.log(0.8) - np.log(0.1))  # flattened toward uniform
+    assert common[1] - common[0] > 0.9 * (np.log(0.8) - np.log(0.1))  # kept
+    assert prior_row(cam, 5, 0) is None and prior_row(cam, 0, 2) is None
