@@ -21,8 +21,9 @@ def add_model_arg(p) -> None:
 
 def add_compile_arg(p) -> None:
     p.add_argument("--no-compile", action="store_true",
-                   help="step with the eager modules; by default the first run compiles the model for this machine "
-                        "(about a minute, once) and later runs load it from the cache folder")
+                   help="step with the eager modules, and compile nothing; by default a first run plays eagerly and "
+                        "then compiles the model for this machine in the background (about a minute, once), and later "
+                        "runs load it from the cache folder in milliseconds")
 
 
 def add_decoder_args(p) -> None:
