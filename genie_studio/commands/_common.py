@@ -21,8 +21,8 @@ def add_model_arg(p) -> None:
 
 def add_compile_arg(p) -> None:
     p.add_argument("--no-compile", action="store_true",
-                   help="step with the eager modules, and compile nothing; by default a first run plays eagerly and "
-                        "then compiles the model for this machine in the background (about a minute, once), and later "
+                   help="step with the eager modules, and compile nothing; by default the model is compiled for this "
+                        "machine once (about a minute; play goes on eagerly meanwhile, `bench` waits for it) and later "
                         "runs load it from the cache folder in milliseconds")
 
 
