@@ -93,6 +93,12 @@ def persistence(first: np.ndarray, later: np.ndarray, max_shift: int = 24) -> di
         a, b = a[:, s:], b[:, : w - s]
     else:
         a, b = a[:, : w + s], b[:, -s:]
+    return class_overlaps(a, b)
+
+
+def class_overlaps(a: np.ndarray, b: np.ndarray) -> dict:
+    """Per class present in either of two aligned class maps: (overlap, size), a Dice pair with 1 px of
+    slack; enemies walk on their own, so they count by how much of them is left."""
     out = {}
     for name in CLASSES:
         k = _NAMES.index(name)

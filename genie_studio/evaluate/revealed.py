@@ -25,16 +25,7 @@ import numpy as np
 
 from genie_studio.data.palette import mask
 from genie_studio.data.probe import PLAYER_TOLERANCE
-from genie_studio.evaluate.fidelity import (
-    _NAMES,
-    CLASSES,
-    SEEDS,
-    _dilate,
-    _pool,
-    _rollouts,
-    heldout_drawings,
-    ink_classes,
-)
+from genie_studio.evaluate.fidelity import SEEDS, _pool, _rollouts, class_overlaps, heldout_drawings, ink_classes
 from genie_studio.evaluate.labels import control_action
 from genie_studio.progress import progress_bar
 from genie_studio.session.prompt import fit_strip, player_box
@@ -81,17 +72,10 @@ def revealed(frames: np.ndarray, strip: np.ndarray, view_x: int) -> tuple[dict, 
         j0 = max(0, view_x + W - x)  # first screen column showing a strip column beyond the first view
         if j0 >= W:
             continue
-        a, b = ref[:, x + j0:x + W], ink_classes(f)[:, j0:]
-        for name in CLASSES:
-            k = _NAMES.index(name)
-            ma, mb = a == k, b == k
-            na, nb = int(ma.sum()), int(mb.sum())
-            if na + nb == 0:
-                continue
-            o = 2 * min(na, nb) if name == "enemy" else int((ma & _dilate(mb)).sum() + (mb & _dilate(ma)).sum())
+        for name, (o, n) in class_overlaps(ref[:, x + j0:x + W], ink_classes(f)[:, j0:]).items():
             t = tot.setdefault(name, [0, 0])
             t[0] += o
-            t[1] += na + nb
+            t[1] += n
     return {k: tuple(v) for k, v in tot.items()}, xs[-1] - xs[0]
 
 
