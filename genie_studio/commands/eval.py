@@ -18,6 +18,8 @@ def add_arguments(p):
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--seed", type=int, default=0, help="random seed of the sampled frames and clips")
     p.add_argument("--quick", action="store_true", help="fewer samples (a smoke test)")
+    p.add_argument("--seeds", type=int, default=None, metavar="N",
+                   help="sampling seeds per held-out drawing (default: 3; --quick: 1)")
 
 
 def _print(res: dict, prefix: str = "") -> None:
@@ -51,7 +53,7 @@ def run(args):
                                       progress=not args.json))
         if not args.no_fidelity and wm.dynamics is not None:
             drawings = heldout_drawings(args.drawings)
-            seeds = (1,) if args.quick else SEEDS
+            seeds = tuple(range(1, args.seeds + 1)) if args.seeds else (1,) if args.quick else SEEDS
             decoders = DECODERS if args.compare else (decoder_knobs(args)["decoder"],)
             for dec in decoders:
                 kw = {"decoder": dec, "endless": args.endless, "progress": not args.json}

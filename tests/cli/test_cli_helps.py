@@ -179,3 +179,12 @@ def cli_level(tmp_path):
     d.rectangle([20, 92, 28, 111], fill=PALETTE["player"])
     img.save(tmp_path / "level.png")
     return tmp_path / "level.png"
+
+
+def test_eval_compares_the_decoders_on_the_same_weights(model_dir, capsys):
+    assert cli.main(["eval", "--model", str(model_dir), "--quick", "--compare", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert set(res["decoders"]) == {"copy", "free"}
+    for r in res["decoders"].values():
+        assert r["fidelity"]["trials"] == 2 and r["fidelity"]["seeds"] == [1]
+        assert "overall" in r["revealed_level"]
