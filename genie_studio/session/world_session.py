@@ -205,7 +205,7 @@ class WorldSession:
 def _group_key(s: WorldSession):
     """Sessions step together when they share a model and settings (the cached step pads each
     session's window, so only the uncached one needs windows of one length)."""
-    return (id(s.model), s.device, s.steps, s.temperature, s.cached, s.precision, s.context, s.decoder,
+    return (id(s.model), s.device, s.steps, s.temperature, s.cached, s.precision, s.context, s.level is not None,
             0 if s.cached else len(s._committed()))
 
 
@@ -237,7 +237,8 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
     with s0._autocast():
         predict = _cached_predict(group, acts) if s0.cached else _uncached_predict(group, acts)
         new = decode_frame(predict, B, S, dyn.mask_id, s0.steps, gens, s0.device)
-        if s0.decoder == "copy":
+        copy_first = s0.level is not None  # the decoder a session was reset with (a new one applies on reset)
+        if copy_first:
             plans = [_plan(s, new[b], acts[b]) for b, s in enumerate(group)]
             new = torch.stack([_compose(p, new[b], tuple(dyn.cfg.tokens_hw)) for b, p in enumerate(plans)])
     images = _decode_batch(s0, new) if not s0.model.tokenizer.cfg.temporal else [None] * B
@@ -245,7 +246,7 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
     for b, s in enumerate(group):
         prev = s.history[-1]
         s._push(new[b], acts[b], images[b])
-        if s0.decoder == "copy":
+        if copy_first:
             _mark(s.history[-1], s.patch, plans[b].camera, prev.region)
             s.history[-1].opened = plans[b].open
         frames.append(s.frame)

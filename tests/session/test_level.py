@@ -165,3 +165,18 @@ def test_the_camera_follows_the_player_when_the_guess_does_not_scroll():
     assert (plan.camera, plan.guess_shift) == (3, 1)
     assert plan_frame(mem, 2, still, region, still, None, 32, player_col=4.2).camera == 2  # near the centre
     assert plan_frame(mem, 0, mem.still[0], region, mem.still[0], None, 32, player_col=0.5).camera == 0  # the end
+
+
+def test_a_new_decoder_applies_from_the_next_reset():
+    s = WorldSession(tiny_world(size=(32, 32)), precision="fp32", seed=1)
+    s.reset(_level())
+    s.step(2)
+    s.decoder = "copy"  # the editor's knob, mid-play
+    s.step(2)
+    assert s.level is None and s.history[-1].opened is None  # still the free decoder
+    s.reset(_level())
+    s.step(2)
+    assert s.level is not None and s.history[-1].opened is not None
+    s.decoder = "free"
+    s.step(1)
+    assert s.history[-1].opened is not None  # the level stays until the next reset
