@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from genie_studio.world.bundle import BundleError, ModelError, load_model
-from tests.tiny_models import save_world, tiny_world
+from genie_studio.world.tiny import save_world, tiny_world
 
 
 @pytest.fixture(scope="module")
