@@ -66,17 +66,17 @@ class LevelMemory:
 
 def erase(strip: np.ndarray, names=DYNAMIC) -> np.ndarray:
     """The strip with the pixels of the named palette entries (and a 1 px fringe) painted as paper."""
-    m = np.zeros(strip.shape[:2], bool)
-    for n in names:
-        m |= mask(strip, n, PLAYER_TOLERANCE)
-    grown = m.copy()
-    grown[1:] |= m[:-1]
-    grown[:-1] |= m[1:]
-    grown[:, 1:] |= grown[:, :-1].copy()
-    grown[:, :-1] |= grown[:, 1:].copy()
     out = strip.copy()
-    out[grown] = PALETTE["background"]
+    out[_grow(_inked(strip, names), 1, 1)] = PALETTE["background"]
     return out
+
+
+def _inked(image: np.ndarray, names) -> np.ndarray:
+    """[H, W] bool: pixels of any of the named palette entries."""
+    m = np.zeros(image.shape[:2], bool)
+    for n in names:
+        m |= mask(image, n, PLAYER_TOLERANCE)
+    return m
 
 
 @torch.no_grad()
@@ -102,9 +102,7 @@ def build_memory(tokenizer, strip: np.ndarray, view_x: int, device, autocast) ->
 
 def dynamic_tokens(image: np.ndarray, patch: int) -> np.ndarray:
     """[h, w] bool: the token cells where ``image`` shows the player's or an enemy's colour."""
-    m = np.zeros(image.shape[:2], bool)
-    for n in DYNAMIC:
-        m |= mask(image, n, PLAYER_TOLERANCE)
+    m = _inked(image, DYNAMIC)
     h, w = m.shape[0] // patch, m.shape[1] // patch
     return m[:h * patch, :w * patch].reshape(h, patch, w, patch).any((1, 3))
 
