@@ -8,9 +8,10 @@ levels that made most runs hops, so the model's "right" and "left" came out as r
 - picks an intent and holds it for a geometric number of frames (run ~9, stand ~7, jump and leap
   ~3), so each intent is a clear share of the frames (``INTENT_P``; measured by
   ``tests/data/test_world.py::test_action_balance`` and ``genie-studio data info``);
-- runs on plain left/right; a reflex presses dir+jump for *one* frame only when danger is right in
-  front (one tile), then goes back to plain running while airborne: a jump clears ~9 tiles, so
-  looking further ahead only adds hops;
+- runs on plain left/right; a reflex presses dir+jump only when danger is right in front (one tile)
+  and holds it for ``REFLEX_HOLD`` frames while the player rises (jump height is variable: the hold
+  sets how high and far the leap goes), then goes back to plain running: a full jump clears ~9 tiles,
+  so looking further ahead only adds hops;
 - stands: noop, also in the air (a straight fall), so noop is never mixed with horizontal motion;
 - explores: a mode (right / left) makes running and leaping that way more likely, and the far walls
   turn it around; left and right come out about equally often (a 2:1 bias taught the first model a
@@ -28,6 +29,7 @@ from genie_studio.data.platformer import JUMP, LEFT, LEFT_JUMP, NOOP, PW, RIGHT,
 INTENTS = ("run_fwd", "run_back", "stand", "jump", "leap_fwd", "leap_back")
 LEFT_BIAS = 0.32  # chance that an exploration heads right; measured to balance left and right frames
 INTENT_P = np.array([0.36, 0.18, 0.26, 0.07, 0.08, 0.05])
+REFLEX_HOLD = (3, 9)  # frames a reflex leap holds dir+jump while rising (uniform, inclusive)
 _MEAN_HOLD = {"run_fwd": 9.0, "run_back": 7.0, "stand": 7.0, "jump": 4.0, "leap_fwd": 3.0, "leap_back": 3.0}
 
 
@@ -47,6 +49,7 @@ class ExplorerAgent:
         self.intent = "run_fwd"
         self.hold = 0
         self.skill = float(self.rng.uniform(0.8, 0.98))  # chance a reflex jump fires
+        self.reflex, self.reflex_action = 0, NOOP  # frames left of a reflex leap, and its action
 
     def _danger_ahead(self, game: Game, direction: int) -> bool:
         """A pit, spikes, a wall/step up or an enemy within about one tile in ``direction``."""
@@ -88,8 +91,15 @@ class ExplorerAgent:
         if self.hold <= 0:
             self._pick_intent(game)
         action = _intent_action(self.intent, self.direction)
+        if self.reflex > 0:
+            self.reflex -= 1
+            if game.alive and game.vy < 0:
+                return self.reflex_action  # still rising: keep holding the leap
+            self.reflex = 0
         if action in (LEFT, RIGHT):
             step = -1 if action == LEFT else 1
             if game.on_ground() and self._danger_ahead(game, step) and self.rng.random() < self.skill:
-                return LEFT_JUMP if step < 0 else RIGHT_JUMP  # one frame: the jump fires on the press
+                self.reflex_action = LEFT_JUMP if step < 0 else RIGHT_JUMP
+                self.reflex = int(self.rng.integers(REFLEX_HOLD[0], REFLEX_HOLD[1] + 1)) - 1
+                return self.reflex_action
         return action

@@ -4,8 +4,8 @@ The explorer (``data.agent.ExplorerAgent``) wanders in held intents so that a la
 sees every action; it is left unchanged. This agent plays a level the way a player who wants to
 finish it does: it runs right toward the goal and jumps over what would stop or kill it.
 
-Its default move is the explorer's reflex (run right; press right+jump for one frame when a pit,
-spikes, a step up or an enemy is right in front), so its frames look like the footage the model was
+Its default move is the explorer's reflex (run right; press right+jump when a pit, spikes, a step
+up or an enemy is right in front, and hold it while rising: a full-height jump), so its frames look like the footage the model was
 trained on. The reflex alone dies on about half of the levels (a long jump lands on spikes, a
 floating platform over a pit), so the expert *looks ahead*: the platformer is deterministic, so it
 simulates the reflex ``horizon`` frames on a copy of the game and, when that run would die, tries a
@@ -38,9 +38,12 @@ def clone_game(game: Game) -> Game:
 
 
 def reflex_action(game: Game, look: int = 2) -> int:
-    """Run right; right+jump for one frame when a hazard, a step up or an enemy is right in front."""
-    if not game.alive or not game.on_ground():
+    """Run right; right+jump when a hazard, a step up or an enemy is right in front, held while rising
+    (jump height is variable: letting go would cut the jump short)."""
+    if not game.alive:
         return RIGHT
+    if not game.on_ground():
+        return RIGHT_JUMP if game.vy < 0 else RIGHT
     lvl = game.level
     front = (game.x + PW) // TILE
     feet_row = (game.y // FP + PH) // TILE

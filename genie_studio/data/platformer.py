@@ -3,6 +3,13 @@
 Horizontal speed is exactly 0 or +-4 units/frame (no acceleration), so the player's x and the camera
 x stay multiples of 4 units. Vertical motion uses fixed point (``FP`` sub-units per unit); vertical
 moves are swept against the tile grid, so nothing tunnels at any fall speed.
+
+Jump height is variable, as in most platformers: a press on the ground launches the player, holding
+jump keeps it rising under normal gravity, and letting go while rising cuts the climb (the upward speed
+drops to ``JUMP_CUT``). Held through the rise, a jump is as high as ever (~2.8 tiles); a tap is a
+hop of under a tile. Every frame of a held jump therefore shows on screen, which is what lets a
+latent action model tell "jump" from "noop" while the player rises (issue #25): with a one-frame press,
+the other frames of a held jump looked exactly like noop.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ _JUMP = (False, False, False, True, True, True)
 FP = 16  # fixed-point sub-units per world unit
 SPEED = 4  # units/frame, the only non-zero horizontal speed
 GRAVITY = 8  # sub-units/frame^2 (0.5 units/frame^2)
-JUMP_V = 72  # sub-units/frame: apex 8*(9+...+1)=360 sub-units = 22.5 units (~2.8 tiles)
+JUMP_V = 72  # sub-units/frame: apex 8*(9+...+1)=360 sub-units = 22.5 units (~2.8 tiles) held through
+JUMP_CUT = 16  # sub-units/frame: the upward speed left when jump is let go while rising
 MAX_FALL = 8 * FP  # 8 units/frame (one tile per frame)
 PW, PH = 8, 8  # player hit box (units)
 EW, EH = 8, 8  # enemy hit box
@@ -177,6 +185,8 @@ class Game:
             self.vy = -JUMP_V
         elif not grounded:
             self.vy = min(self.vy + GRAVITY, MAX_FALL)
+            if not _JUMP[action] and self.vy < -JUMP_CUT:
+                self.vy = -JUMP_CUT  # let go while rising: the climb ends
         else:
             self.vy = 0
         prev_bottom = self.y // FP + PH

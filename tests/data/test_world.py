@@ -63,6 +63,30 @@ def test_jump_height_bounded_and_x_multiple_of_4():
     assert JUMP_V > 0
 
 
+def _apex(hold: int) -> float:
+    """Height in units of a jump whose button is held ``hold`` frames (then let go) on flat ground."""
+    g = Game(_flat_level())
+    y0 = apex = g.y
+    for t in range(40):
+        g.step(3 if t < hold else 0)
+        apex = min(apex, g.y)
+    return (y0 - apex) / FP
+
+
+def test_jump_height_is_variable_and_every_held_frame_shows():
+    """A tap hops under a tile, a held jump climbs about 2.8 tiles, and the height grows with the hold:
+    while the player rises, jump and noop lead to different frames (what the LAM must see, #25)."""
+    heights = [_apex(h) for h in (1, 3, 6, 30)]
+    assert heights[0] < TILE and heights[-1] > 2 * TILE, heights
+    assert all(a < b for a, b in zip(heights, heights[1:])), heights
+    held, let_go = Game(_flat_level()), Game(_flat_level())
+    for h in (held, let_go):
+        h.step(3)
+    held.step(3)
+    let_go.step(0)
+    assert held.y < let_go.y  # the held jump is higher one frame later
+
+
 def test_pit_kills_and_respawns():
     lv = _flat_level()
     lv.tiles[:, 5:9] = 0
