@@ -34,6 +34,7 @@ import torch
 
 from genie_studio.data.palette import PALETTE, mask
 from genie_studio.data.probe import PLAYER_TOLERANCE
+from genie_studio.world.scroll import shift_cols
 
 DYNAMIC = ("player", "enemy")  # palette entries the model moves; the rest of the drawing stays put
 ENCODE_BATCH = 32
@@ -105,21 +106,6 @@ def dynamic_tokens(image: np.ndarray, patch: int) -> np.ndarray:
     m = _inked(image, DYNAMIC)
     h, w = m.shape[0] // patch, m.shape[1] // patch
     return m[:h * patch, :w * patch].reshape(h, patch, w, patch).any((1, 3))
-
-
-def shift_cols(a: torch.Tensor | np.ndarray, s: int, fill):
-    """[..., h, w] moved so that out[..., x] = a[..., x + s] (the view moved ``s`` columns right)."""
-    if s == 0:
-        return a.clone() if isinstance(a, torch.Tensor) else a.copy()
-    out = a.new_full(a.shape, fill) if isinstance(a, torch.Tensor) else np.full_like(a, fill)
-    w = a.shape[-1]
-    if abs(s) >= w:
-        return out
-    if s > 0:
-        out[..., : w - s] = a[..., s:]
-    else:
-        out[..., -s:] = a[..., : w + s]
-    return out
 
 
 def _grow(m: np.ndarray, rows: int = 2, cols: int = 1) -> np.ndarray:

@@ -30,10 +30,11 @@ from genie_studio.data.probe import player_position
 from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
 from genie_studio.session.devices import resolve_precision
-from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, plan_frame, prior_row, shift_cols
+from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, plan_frame, prior_row
 from genie_studio.session.prompt import fit_prompt, fit_strip
 from genie_studio.world.bundle import WorldModel, load_model
 from genie_studio.world.maskgit import decode_frame, sample_tokens
+from genie_studio.world.scroll import shift_cols
 
 MAX_HISTORY = 256  # frames kept for rewind
 

@@ -4,7 +4,7 @@ The copy-first decoder (session/level.py) must decide each frame whether the vie
 either way. The model's own guess votes, but a free guess carries a scroll only weakly. This module
 learns what a scroll follows from, with no labels: for every pair of consecutive frames of a clip
 dataset (generated or imported footage), the **shift** is the token-column offset that best aligns the
-two frames' tokens (``token_shift``), and the **latent action** is what the model's LAM infers between
+two frames' tokens (``world.scroll.column_shift``), and the **latent action** is what the model's LAM infers between
 them. Counting (action, previous shift) -> shift gives ``P(shift | action, previous shift)``: a running
 player keeps scrolling, a standing one does not, and at a level's end the view stops. The table is kept in
 the model's config.json (``camera``) and read by ``session/level.prior_row`` for ``plan_frame``.
@@ -16,22 +16,9 @@ import numpy as np
 import torch
 
 from genie_studio.progress import progress_bar
+from genie_studio.world.scroll import MAX_SHIFT, column_shift
 
-MAX_SHIFT = 1  # token columns a frame; the training camera moves at most one (data/platformer.camera_x)
 LAM_CLIP = 4  # frames per LAM window (its training clip length in the presets)
-
-
-def token_shift(a: torch.Tensor, b: torch.Tensor, max_shift: int = MAX_SHIFT) -> int:
-    """The column shift s (``b[:, x] ~ a[:, x + s]``: the view moved s columns right) that makes the most
-    tokens of ``b`` [h, w] equal to ``a``'s, as a share of the overlap; ties go to the smallest |s|."""
-    w = a.shape[-1]
-    best, best_s = -1.0, 0
-    for s in sorted(range(-max_shift, max_shift + 1), key=abs):
-        agree = (b[:, : w - s] == a[:, s:]) if s >= 0 else (b[:, -s:] == a[:, : w + s])
-        share = float(agree.float().mean())
-        if share > best + 1e-9:
-            best, best_s = share, s
-    return best_s
 
 
 @torch.no_grad()
@@ -51,7 +38,7 @@ def fit_camera(wm, datasets, episodes: int = 200, progress: bool = False, max_sh
         if T < 3:
             continue
         tokens = torch.cat([wm.tokenizer.encode(x[k:k + 64, None])[:, 0] for k in range(0, T, 64)]).view(T, *hw)
-        shifts = [token_shift(tokens[t], tokens[t + 1], max_shift) for t in range(T - 1)]
+        shifts = column_shift(tokens[:-1], tokens[1:], max_shift).tolist()
         acts = np.zeros(T - 1, np.int64)
         for t0 in range(0, T - 1, LAM_CLIP - 1):  # windows overlapping by one frame: every pair once
             clip = x[t0:t0 + LAM_CLIP]

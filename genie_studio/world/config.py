@@ -15,7 +15,8 @@ class ConfigError(ValueError):
 # floats in lo..hi, bools, or one of a few words. The bounds are far above any model we train.
 _INTS = {"patch": (1, 64), "dec_patch": (1, 64), "dim": (1, 8192), "enc_depth": (0, 128), "dec_depth": (0, 128),
          "depth": (1, 128), "heads": (1, 256), "codebook": (2, 1 << 20), "vocab": (2, 1 << 20), "latent": (1, 8192),
-         "conv_width": (1, 4096), "num_actions": (1, 1024), "context": (1, 4096)}
+         "conv_width": (1, 4096), "num_actions": (1, 1024), "context": (1, 4096),
+         "history": (0, 1)}
 _SIZES = {"image_size": (1, 8192), "tokens_hw": (1, 1024)}
 _FLOATS = {"motion_weight": (0.0, 1e6), "context_noise": (0.0, 1.0)}
 _WORDS = {"arch": ("vit", "conv"), "decoder": ("conv", "transformer")}
@@ -115,6 +116,7 @@ class LAMConfig(_Config):
     num_actions: int = 8
     latent: int = 16
     motion_weight: float = 10.0  # extra loss weight on pixels that change between frames
+    history: int = 0  # frames before x_t the (conv) decoder also sees: 1 shows it the velocity
 
 
 @dataclass
@@ -128,3 +130,4 @@ class DynamicsConfig(_Config):
     context: int = 8  # frames seen in training; play slides a window of this many frames
     action_add: bool = False  # also add the action embedding to every token of its frame
     context_noise: float = 0.0  # training only: up to this share of clean context tokens is resampled
+    draft: bool = False  # copy-first: trained to edit the scrolled previous frame, with a camera head

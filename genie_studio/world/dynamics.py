@@ -13,6 +13,15 @@ frame is never masked, and each later frame is left clean with probability ``cle
 time the context is always clean, and FINDINGS ("Rollouts stall") names more clean-context training
 as a cure for rollouts that freeze. With ``context_noise`` some tokens of the clean frames are
 replaced by random codes (the loss still asks for the true tokens of the masked ones).
+
+Copy-first (``draft``, docs/world-is-the-drawing.md): a frame to predict is either *free* (fully
+masked, share ``FREE_SHARE``) or a *draft*: the previous frame scrolled by the column shift read from
+the tokens themselves (``world/scroll.py``, no labels), the entering columns from the truth (at play,
+from the drawing), a random share of it masked. The loss asks for the true tokens where masked, where
+the draft is wrong (what moved: the player, the enemies, a coin taken) and on a sample of the rest, so
+the model learns to keep what stays and to correct what moves. A camera head on each frame's action
+token learns the shift from free frames only (it sees the context and the action, not the answer):
+at play the first MaskGIT pass, fully masked, decides the scroll, and the draft follows.
 """
 
 from __future__ import annotations
@@ -23,6 +32,11 @@ from torch import nn
 
 from genie_studio.world.config import DynamicsConfig
 from genie_studio.world.layers import KVCache, STTransformer, init_weights
+from genie_studio.world.scroll import MAX_SHIFT, column_shift, scrolled
+
+FREE_SHARE = 0.3  # draft training: share of predicted frames that are fully masked (camera loss)
+KEEP_SHARE = 0.2  # draft training: share of correct, visible draft tokens the loss also asks for
+CAMERA_WEIGHT = 0.5  # draft training: weight of the camera head's loss
 
 
 class Dynamics(nn.Module):
@@ -37,6 +51,8 @@ class Dynamics(nn.Module):
         self.pos = nn.Parameter(torch.zeros(1, 1, self.S + 1, cfg.dim))
         self.transformer = STTransformer(cfg.dim, cfg.depth, cfg.heads, temporal=True)
         self.head = nn.Linear(cfg.dim, cfg.vocab)
+        if cfg.draft:
+            self.camera = nn.Linear(cfg.dim, 2 * MAX_SHIFT + 1)  # logits of the scroll -M..M
         init_weights(self)
         nn.init.normal_(self.pos, std=0.02)
 
@@ -44,12 +60,17 @@ class Dynamics(nn.Module):
                 commit: int = 0) -> torch.Tensor:
         """tokens [B, T, S] (mask_id where masked), actions [B, T] (the action that led to each frame,
         no_action for a first frame) -> logits [B, T, S, vocab]."""
+        return self.head(self.hidden(tokens, actions, cache, commit)[:, :, 1:])
+
+    def hidden(self, tokens: torch.Tensor, actions: torch.Tensor, cache: KVCache | None = None,
+               commit: int = 0) -> torch.Tensor:
+        """The transformer's output [B, T, 1 + S, dim]: each frame's action token, then its tokens."""
         act = self.act_emb(actions)[:, :, None]
         tok = self.tok_emb(tokens)
         if self.cfg.action_add:
             tok = tok + act
         x = torch.cat([act, tok], dim=2) + self.pos
-        return self.head(self.transformer(x, cache, commit)[:, :, 1:])
+        return self.transformer(x, cache, commit)
 
     def new_cache(self) -> KVCache:
         return KVCache.empty(self.cfg.depth)
@@ -57,6 +78,8 @@ class Dynamics(nn.Module):
     def loss(self, tokens: torch.Tensor, actions: torch.Tensor, clean_prob: float = 0.3,
              generator: torch.Generator | None = None):
         """tokens [B, T, S], actions [B, T-1] (a_t takes frame t to t+1)."""
+        if self.cfg.draft:
+            return self._draft_loss(tokens, actions, clean_prob, generator)
         B, T, S = tokens.shape
         dev = tokens.device
 
@@ -84,3 +107,51 @@ class Dynamics(nn.Module):
         loss = F.cross_entropy(picked.float(), target)
         acc = float((picked.argmax(-1) == target).float().mean()) if target.numel() else 0.0
         return loss, {"acc": acc, "masked": int(mask.sum())}, None
+
+    def _draft_loss(self, tokens: torch.Tensor, actions: torch.Tensor, clean_prob: float,
+                    generator: torch.Generator | None):
+        B, T, S = tokens.shape
+        dev = tokens.device
+
+        def rand(*shape):
+            return torch.rand(*shape, generator=generator).to(dev)
+
+        act_in = torch.cat([torch.full((B, 1), self.no_action, device=dev, dtype=torch.long), actions], 1)
+        grid = tokens.view(B, T, *self.cfg.tokens_hw)
+        shift = column_shift(grid[:, :-1], grid[:, 1:])  # [B, T-1]
+        draft = scrolled(grid[:, :-1].flatten(0, 1), shift.flatten(), grid[:, 1:].flatten(0, 1)).view(B, T - 1, S)
+        clean = rand(B, T) < clean_prob
+        clean[:, 0], clean[:, -1] = True, False
+        free = ~clean & (rand(B, T) < FREE_SHARE)
+        drafted = ~clean & ~free
+        inputs = tokens.clone()
+        inputs[:, 1:] = torch.where(drafted[:, 1:, None], draft, tokens[:, 1:])
+        rate = torch.where(free, torch.ones(B, T, device=dev), rand(B, T))
+        rate = torch.where(clean, torch.zeros_like(rate), rate)
+        mask = rand(B, T, S) < rate[..., None]
+        if self.cfg.context_noise > 0:
+            share = self.cfg.context_noise * rand(B, T, 1)
+            noisy = (rand(B, T, S) < share) & clean[..., None]
+            rnd = (rand(B, T, S) * self.cfg.vocab).long().clamp_max(self.cfg.vocab - 1)
+            inputs = torch.where(noisy, rnd, inputs)
+        wrong = drafted[..., None] & ~mask & (inputs != tokens)
+        keep = drafted[..., None] & ~mask & ~wrong & (rand(B, T, S) < KEEP_SHARE)
+        inputs = inputs.masked_fill(mask, self.mask_id)
+        h = self.hidden(inputs, act_in)
+        logits = self.head(h[:, :, 1:])
+        asked = mask | wrong | keep
+        target, picked = tokens[asked], logits[asked]
+        loss = F.cross_entropy(picked.float(), target)
+        stats = {"acc": float((picked.argmax(-1) == target).float().mean()) if target.numel() else 0.0,
+                 "masked": int(mask.sum())}
+        if wrong.any():
+            stats["fix_acc"] = float((logits[wrong].argmax(-1) == tokens[wrong]).float().mean())
+        # the camera head learns on free frames only; every frame runs it so that each step uses every weight
+        cam = self.camera(h[:, 1:, 0]).float()  # [B, T-1, shifts]
+        ce = F.cross_entropy(cam.flatten(0, 1), (shift + MAX_SHIFT).flatten(), reduction="none")
+        on = free[:, 1:].flatten().float()
+        loss = loss + CAMERA_WEIGHT * (ce * on).sum() / on.sum().clamp_min(1.0)
+        if on.any():
+            right = (cam.argmax(-1) == shift + MAX_SHIFT).flatten().float()
+            stats["camera_acc"] = float((right * on).sum() / on.sum())
+        return loss, stats, None

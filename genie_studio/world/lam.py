@@ -10,6 +10,10 @@ whose agent holds actions for several frames predicts the next motion from the p
 the latent, and ~99% of samples collapse onto one code. Without history, the code is the only source
 of the motion. The reconstruction loss is also weighted toward pixels that change between frames, so
 the few pixels that move (the player, the scrolled edges) are not drowned by the static background.
+
+``history=1`` also shows the conv decoder x_{t-1}: one frame back reveals velocity (a fall, the rise
+of a jump), so the code need not spend itself on the vertical state and can name the action alone
+(issue #25). The first pair of a clip sees x_t twice (no motion).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genie_studio.world.config import LAMConfig
+from genie_studio.world.config import ConfigError, LAMConfig
 from genie_studio.world.layers import STTransformer, init_weights, patchify, unpatchify
 from genie_studio.world.quantize import VectorQuantizer
 
@@ -28,14 +32,14 @@ class ConvDecoder(nn.Module):
     action latent broadcast to every pixel: local operations learn the scroll and the player's motion
     in a few hundred steps, where a transformer decoder barely starts (measured)."""
 
-    def __init__(self, latent: int, width: int, depth: int):
+    def __init__(self, latent: int, width: int, depth: int, frames: int = 1):
         super().__init__()
-        self.inp = nn.Conv2d(3 + latent, width, 3, padding=1)
+        self.inp = nn.Conv2d(3 * frames + latent, width, 3, padding=1)
         self.blocks = nn.ModuleList(nn.Conv2d(width, width, 5, padding=2) for _ in range(depth))
         self.out = nn.Conv2d(width, 3, 3, padding=1)
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """x [N, H, W, 3] in [-1, 1], z [N, latent] -> delta [N, H, W, 3]"""
+        """x [N, H, W, 3 * frames] in [-1, 1] (x_t last), z [N, latent] -> delta [N, H, W, 3]"""
         N, H, W, _ = x.shape
         h = torch.cat([x.permute(0, 3, 1, 2), z[:, :, None, None].expand(-1, -1, H, W).to(x.dtype)], 1)
         h = F.gelu(self.inp(h))
@@ -58,8 +62,10 @@ class LatentActionModel(nn.Module):
         self.encoder = STTransformer(cfg.dim, cfg.enc_depth, cfg.heads, temporal=True)
         self.enc_out = nn.Linear(cfg.dim, cfg.latent)
         self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, dead_threshold=0.02)
+        if cfg.history and cfg.decoder != "conv":
+            raise ConfigError("LAMConfig.history needs the conv decoder")
         if cfg.decoder == "conv":
-            self.conv_decoder = ConvDecoder(cfg.latent, cfg.conv_width, cfg.dec_depth)
+            self.conv_decoder = ConvDecoder(cfg.latent, cfg.conv_width, cfg.dec_depth, 1 + cfg.history)
         else:
             self.dec_in = nn.Linear(pdim_dec, cfg.dim)
             self.dec_act = nn.Linear(cfg.latent, cfg.dim)
@@ -83,12 +89,16 @@ class LatentActionModel(nn.Module):
         """-> latent action indices [B, T-1] (a_t takes frame t to frame t+1)."""
         return self.vq.nearest(self._latents(frames))
 
-    def predict(self, frame: torch.Tensor, zq: torch.Tensor) -> torch.Tensor:
-        """frame [B, N, H, W, 3], action latents [B, N, latent] -> next frames [B, N, H, W, 3]"""
+    def predict(self, frame: torch.Tensor, zq: torch.Tensor, before: torch.Tensor | None = None) -> torch.Tensor:
+        """frame [B, N, H, W, 3], action latents [B, N, latent] -> next frames [B, N, H, W, 3];
+        ``before`` [B, N, H, W, 3]: the frames one step earlier (``history=1``; default: ``frame``)."""
         if self.cfg.decoder == "conv":
-            B, N = frame.shape[:2]
             x = (frame * 2 - 1).flatten(0, 1)
-            out = x + self.conv_decoder(x, zq.flatten(0, 1))
+            inp = x
+            if self.cfg.history:
+                b = frame if before is None else before
+                inp = torch.cat([(b * 2 - 1).flatten(0, 1), x], -1)
+            out = x + self.conv_decoder(inp, zq.flatten(0, 1))
             return (out.float().view(frame.shape) + 1) / 2
         p = patchify(frame * 2 - 1, self.cfg.dec_patch)
         x = self.dec_in(p) + self.dec_act(zq)[:, :, None] + self.dec_pos
@@ -102,7 +112,8 @@ class LatentActionModel(nn.Module):
     def loss(self, frames: torch.Tensor):
         z = self._latents(frames)
         zq, idx, vq_loss, stats = self.vq(z)
-        pred = self.predict(frames[:, :-1], zq)
+        before = torch.cat([frames[:, :1], frames[:, :-2]], 1) if self.cfg.history else None
+        pred = self.predict(frames[:, :-1], zq, before)
         target = frames[:, 1:]
         moving = ((target - frames[:, :-1]).abs().amax(-1, keepdim=True) > 0.05).float()
         w = 1 + self.cfg.motion_weight * moving

@@ -6,9 +6,10 @@ import torch
 from PIL import Image, ImageDraw
 
 from genie_studio.data.palette import PALETTE
-from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, erase, plan_frame, shift_cols
+from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, erase, plan_frame
 from genie_studio.session.prompt import fit_prompt, fit_strip
 from genie_studio.session.world_session import WorldSession, step_many
+from genie_studio.world.scroll import shift_cols
 from genie_studio.world.tiny import tiny_world
 
 torch.set_num_threads(1)

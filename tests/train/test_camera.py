@@ -5,18 +5,19 @@ import torch
 
 from genie_studio.data.generate import generate_dataset
 from genie_studio.session.level import LevelMemory, plan_frame
-from genie_studio.train.camera import fit_camera, token_shift
+from genie_studio.train.camera import fit_camera
+from genie_studio.world.scroll import column_shift
 from genie_studio.world.tiny import tiny_world
 
 torch.set_num_threads(1)
 
 
-def test_token_shift_reads_the_scroll():
+def test_column_shift_reads_the_scroll():
     a = torch.arange(64).view(4, 16)
-    assert token_shift(a, torch.roll(a, -1, 1)) == 1  # the view moved one column right
-    assert token_shift(a, torch.roll(a, 1, 1)) == -1
-    assert token_shift(a, a) == 0
-    assert token_shift(a, torch.full_like(a, 99)) == 0  # no evidence: no move
+    assert column_shift(a, torch.roll(a, -1, 1)) == 1  # the view moved one column right
+    assert column_shift(a, torch.roll(a, 1, 1)) == -1
+    assert column_shift(a, a) == 0
+    assert column_shift(a, torch.full_like(a, 99)) == 0  # no evidence: no move
 
 
 def test_fit_camera_counts_a_table_per_action_and_previous_shift(tmp_path):
