@@ -29,6 +29,10 @@ def add_arguments(p):
                    help="fit each component's run to this many seconds of training (fewer steps, the whole "
                         "schedule); default: no limit")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument("--init", metavar="MODEL",
+                   help="start from this model folder's weights where names and shapes match (a fine-tune); "
+                        "the dynamics' action embedding starts fresh unless the LAM is the same "
+                        "(default: random weights)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where to train")
     p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights and the batches")
     p.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
@@ -77,7 +81,8 @@ def run(args) -> int:
                 continue
             summary = train_component(c, args.data, out, preset=args.preset, max_steps=args.max_steps,
                                       time_budget_s=args.time_budget, precision=precision,
-                                      resume=args.resume, device=args.device, seed=args.seed, overrides=over)
+                                      resume=args.resume, device=args.device, seed=args.seed, overrides=over,
+                                      init=args.init)
             report["components"][c] = summary
             say(f"{c}: {summary['steps']} steps in {summary['wall_time_s']:.0f}s -> {out / (c + '.safetensors')}")
         if args.name:

@@ -29,7 +29,7 @@ from genie_studio.session import devices
 from genie_studio.train import checkpoint
 from genie_studio.train.presets import get_preset
 from genie_studio.train.tasks import LossModule, build_task, compute_loss
-from genie_studio.world.bundle import read_meta, save_component
+from genie_studio.world.bundle import read_meta, read_weights, save_component
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,12 @@ def _merge(base: dict, over: dict | None) -> dict:
 def train_component(component: str, data_dirs: list, out, preset: str = "tiny", max_steps: int | None = None,
                     resume: bool = False, device: str = "auto", seed: int = 0, progress: bool = True,
                     overrides: dict | None = None, ckpt_every: int = 100, log_every: int = 10,
-                    precision: str = "auto", time_budget_s: float | None = None) -> dict:
+                    precision: str = "auto", time_budget_s: float | None = None, init: str | None = None) -> dict:
     """Train one component (resuming from OUT/.train/COMPONENT with ``resume``). With ``time_budget_s``
     the run's length is fitted to the budget once the step rate is known (after ``BUDGET_PROBE`` steps):
     fewer steps, with the whole learning-rate schedule, so that a one-shot run (scripts/train_gpu.sh)
-    ends in time; a resumed run keeps the length it was given."""
+    ends in time; a resumed run keeps the length it was given. ``init``: a model folder whose weights
+    for this component start the run (``warm_start``)."""
     out = Path(out)
     rank, world = _dist_env()
     dev = resolve_device(device)
@@ -91,6 +92,7 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
     torch.manual_seed(seed)
     task = build_task(component, p["arch"], image_size, out, dev)
     model = task.model.to(dev)
+    warm = warm_start(model, component, init, out) if init and not resume else None
     wrapped = LossModule(model)
     if world > 1:
         wrapped = DDP(wrapped)
@@ -176,6 +178,7 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
     summary = {"preset": preset, "steps": total, "wall_time_s": round(elapsed, 1), "processes": world,
                "device": str(dev), "hardware": platform.processor() or platform.machine(),
                "threads": torch.get_num_threads(), "final": metrics,
+               **({"init": warm} if warm else {}),
                "data": [{"path": portable_path(p_),  # as given, never this machine's absolute path
                          "styles": d.manifest.get("styles"), "episodes": len(d),
                          "frames": d.manifest.get("frames")} for d, p_ in zip(datasets, data_dirs)]}
@@ -188,6 +191,27 @@ def train_component(component: str, data_dirs: list, out, preset: str = "tiny", 
     if world > 1:
         dist.barrier()
     return summary
+
+
+def warm_start(model: torch.nn.Module, component: str, init, out: Path) -> dict:
+    """Copy ``init``'s weights of ``component`` into ``model`` wherever a tensor's name and shape match
+    (a new head, a changed size start fresh). The dynamics model's action embedding means the codes of
+    the LAM it was trained with: it starts fresh unless ``out`` holds the same LAM weights."""
+    src = Path(init) / f"{component}.safetensors"
+    if not src.is_file():
+        raise FileNotFoundError(f"--init {init}: no {component}.safetensors there")
+    state, own = read_weights(src), model.state_dict()
+    fresh = set()
+    if component == "dynamics":
+        mine, theirs = out / "lam.safetensors", Path(init) / "lam.safetensors"
+        if not (mine.is_file() and theirs.is_file() and mine.read_bytes() == theirs.read_bytes()):
+            fresh = {"act_emb.weight"}
+    copied = [k for k, v in state.items() if k in own and k not in fresh and tuple(v.shape) == tuple(own[k].shape)]
+    with torch.no_grad():
+        for k in copied:
+            own[k].copy_(state[k].to(own[k].dtype))
+    log.info("%s: %d of %d tensors from %s", component, len(copied), len(own), src)
+    return {"from": portable_path(init), "tensors": len(copied), "of": len(own)}
 
 
 def _tokens_per_frame(model) -> int:

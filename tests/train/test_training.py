@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import socket
 
 import pytest
@@ -134,3 +135,28 @@ def test_a_time_budget_fits_the_run_and_a_resume_keeps_its_length(data, tmp_path
     assert log[-1]["step"] == BUDGET_PROBE and log[-1]["eta_s"] == 0 and log[-1]["steps_per_s"] > 0
     again = train_component("tokenizer", [data], out, resume=True, progress=False, overrides=TINY["tokenizer"])
     assert again["steps"] == BUDGET_PROBE  # resumed: the length the run was given, not the preset's
+
+
+def test_init_warm_starts_matching_weights_and_a_new_lam_gets_fresh_action_embeddings(data, tmp_path):
+    """--init copies a model's weights where names and shapes match; a draft dynamics model gains a camera
+    head that starts fresh, and the action embedding starts fresh when the LAM is not the same."""
+    from genie_studio.world.bundle import read_weights
+
+    base = tmp_path / "base"
+    for c in ("tokenizer", "lam", "dynamics"):
+        _train(c, data, base, 2)
+    same, other = tmp_path / "same", tmp_path / "other"
+    for out in (same, other):
+        shutil.copytree(base, out, ignore=shutil.ignore_patterns(".train", "dynamics.safetensors"))
+    _train("lam", data, other, 1, seed=3)  # a new LAM: its codes mean something else
+    before = read_weights(base / "dynamics.safetensors")
+    draft = {**TINY["dynamics"], "arch": {**TINY["dynamics"]["arch"], "draft": True}, "lr": 0.0}
+    for out in (same, other):
+        s = train_component("dynamics", [data], out, max_steps=1, progress=False, overrides=draft, init=str(base))
+        after = read_weights(out / "dynamics.safetensors")
+        assert s["init"]["tensors"] == s["init"]["of"] - (3 if out == other else 2)  # camera head (+ act_emb)
+        assert "camera.weight" in after and torch.equal(after["head.weight"], before["head.weight"])
+        assert torch.equal(after["act_emb.weight"], before["act_emb.weight"]) == (out == same)
+    with pytest.raises(FileNotFoundError, match="--init"):
+        train_component("dynamics", [data], same, max_steps=1, progress=False, overrides=TINY["dynamics"],
+                        init=str(tmp_path))
