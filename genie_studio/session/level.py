@@ -23,6 +23,12 @@ Each frame is planned from the model's first MaskGIT pass (its free guess of the
    or an enemy's colour), in screen and in level coordinates, one column and two rows wide: the model
    generates those and nothing else. When the player is not found in a frame, the previous region is
    kept, so that the model keeps drawing it.
+
+A model trained on drafts (``Dynamics(draft=True)``) decides more itself (:func:`draft_plan`): its
+camera head, read on the first, fully masked pass, picks the scroll (the most likely shift the drawing
+allows); the draft is the previous frame moved by it, the drawing's ``full`` view in the entering
+columns and its ``still`` view away from the dynamic things; the model then edits the draft
+(``world/maskgit.decode_edits``): it fills what is unknown and changes what moved.
 """
 
 from __future__ import annotations
@@ -173,6 +179,30 @@ def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
     if not region.any():  # nothing found that moves (a photo): open where the model confidently disagrees
         opened |= (smp != draft) & (cf > CONFIDENT)
     return Plan(best, draft.flatten(), opened.flatten(), follow)
+
+
+def draft_plan(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, region: np.ndarray,
+               camera_logits: torch.Tensor, mask_id: int, endless: bool = False) -> Plan:
+    """The next frame's camera and draft for a model trained on drafts (module docstring): the shift its
+    camera head finds most likely among those the drawing allows; ``open`` marks the unknown tokens."""
+    h, w = region.shape
+    prev = prev_tokens.view(h, w)
+    m = (len(camera_logits) - 1) // 2
+    lo, hi = (-10**9, 10**9) if endless or mem is None else (0, mem.cameras - 1)
+    if mem is None and not endless:
+        lo = hi = camera
+    order = sorted(range(-m, m + 1), key=lambda s: (-float(camera_logits[s + m]), abs(s)))
+    s = next((s for s in order if lo <= camera + s <= hi), 0)
+    new = camera + s
+    draft = shift_cols(prev, s, mask_id)
+    if mem is not None and 0 <= new < mem.cameras:
+        still = mem.still[new].view(h, w).to(draft.device)
+        enter = draft == mask_id
+        draft[enter] = mem.full[new].view(h, w).to(draft.device)[enter]
+        moving = torch.from_numpy(_grow(shift_cols(region, s, False), OPEN_ROWS, OPEN_COLS)).to(draft.device)
+        if region.any():  # the drawing, except where the player and the enemies move
+            draft = torch.where(moving | enter, draft, still)
+    return Plan(new, draft.flatten(), (draft == mask_id).flatten(), 0)
 
 
 def prior_row(camera: dict, action: int, previous: int) -> dict | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import os
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +30,10 @@ from genie_studio.data.probe import player_position
 from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
 from genie_studio.session.devices import resolve_precision
-from genie_studio.session.level import LevelMemory, build_memory, dynamic_tokens, plan_frame, prior_row
+from genie_studio.session.level import LevelMemory, build_memory, draft_plan, dynamic_tokens, plan_frame, prior_row
 from genie_studio.session.prompt import fit_prompt, fit_strip
 from genie_studio.world.bundle import WorldModel, load_model
-from genie_studio.world.maskgit import decode_frame, sample_tokens
+from genie_studio.world.maskgit import decode_edits, decode_frame, sample_tokens, uniforms
 from genie_studio.world.scroll import shift_cols
 
 MAX_HISTORY = 256  # frames kept for rewind
@@ -237,9 +237,17 @@ def _step_group(group: list[WorldSession], acts: list[int]) -> list[np.ndarray]:
     gens = [s.generator for s in group]
     with s0._autocast():
         predict = _cached_predict(group, acts) if s0.cached else _uncached_predict(group, acts)
-        new = decode_frame(predict, B, S, dyn.mask_id, s0.steps, gens, s0.device)
         copy_first = s0.level is not None  # the decoder a session was reset with (a new one applies on reset)
-        if copy_first:
+        if copy_first and dyn.cfg.draft:  # a model trained on drafts: its camera head, then it edits the draft
+            blank = torch.full((B, S), dyn.mask_id, dtype=torch.long, device=s0.device)
+            camera = predict(blank, 0, uniforms((S,), gens, s0.device))[2]
+            plans = [_draft_plan(s, camera[b]) for b, s in enumerate(group)]
+            drafts = torch.stack([p.draft for p in plans])
+            new = decode_edits(predict, drafts, dyn.mask_id, max(1, s0.steps - 1), gens, first=1)
+            plans = [replace(p, open=new[b] != drafts[b]) for b, p in enumerate(plans)]
+        else:
+            new = decode_frame(predict, B, S, dyn.mask_id, s0.steps, gens, s0.device)
+        if copy_first and not dyn.cfg.draft:
             plans = [_plan(s, new[b], acts[b]) for b, s in enumerate(group)]
             new = torch.stack([_compose(p, new[b], tuple(dyn.cfg.tokens_hw)) for b, p in enumerate(plans)])
     images = _decode_batch(s0, new) if not s0.model.tokenizer.cfg.temporal else [None] * B
@@ -291,6 +299,13 @@ def _plan(s: WorldSession, guess: torch.Tensor, action: int):
                       prior=_camera_prior(s, action))
 
 
+def _draft_plan(s: WorldSession, camera_logits: torch.Tensor):
+    """The camera and draft of a session's next frame from a draft-trained model's camera head."""
+    last = s.history[-1]
+    return draft_plan(s.level, last.camera, last.tokens, last.region, camera_logits.float().cpu(),
+                      s.model.dynamics.mask_id, endless=s.endless)
+
+
 def _cached_predict(group: list[WorldSession], acts: list[int]):
     """Commit each session's pending frame (its keys and values join the cache), then return the
     MaskGIT predict function of the new frame, which attends to the cache: one frame per pass."""
@@ -312,7 +327,7 @@ def _cached_predict(group: list[WorldSession], acts: list[int]):
     pending_tok = pad(torch.stack([s.history[-1].tokens for s in group]), 0)
     pending_act = pad(torch.tensor([s.history[-1].action for s in group], device=dev), dyn.no_action)
     temperature = torch.tensor(s0.temperature, device=dev)
-    _, _, k_new, v_new = step(pending_tok, pending_act, kv[0], kv[1], filled, torch.zeros(Bp, dyn.S, device=dev),
+    _, _, k_new, v_new, _ = step(pending_tok, pending_act, kv[0], kv[1], filled, torch.zeros(Bp, dyn.S, device=dev),
                               temperature)
     for b, s in enumerate(group):
         r = slice(b * rows, (b + 1) * rows)
@@ -323,8 +338,9 @@ def _cached_predict(group: list[WorldSession], acts: list[int]):
     action = pad(torch.tensor(acts, device=dev), dyn.no_action)
 
     def predict(cur, i, u):
-        sampled, conf, _, _ = step(pad(cur, dyn.mask_id), action, kv[0], kv[1], filled, pad(u, 0), temperature)
-        return sampled[:B], conf[:B]
+        """-> sampled tokens, their confidence, and the camera head's logits of the scroll"""
+        sampled, conf, _, _, camera = step(pad(cur, dyn.mask_id), action, kv[0], kv[1], filled, pad(u, 0), temperature)
+        return sampled[:B], conf[:B], camera[:B]
     return predict
 
 
@@ -341,7 +357,9 @@ def _uncached_predict(group: list[WorldSession], acts: list[int]):
     def predict(cur, i, u):
         toks = torch.cat([ctx_tok, cur[:, None]], 1)
         a = torch.cat([ctx_act, action[:, None]], 1)
-        return sample_tokens(dyn(toks, a)[:, -1], u, temperature)
+        h = dyn.hidden(toks, a)[:, -1]
+        camera = dyn.camera(h[:, 0]) if dyn.cfg.draft else None
+        return (*sample_tokens(dyn.head(h[:, 1:]), u, temperature), camera)
     return predict
 
 

@@ -28,6 +28,7 @@ from torch import nn
 from genie_studio.world.dynamics import Dynamics
 from genie_studio.world.layers import attend, rope_table, rotate
 from genie_studio.world.maskgit import sample_tokens
+from genie_studio.world.scroll import MAX_SHIFT
 
 
 class FrameStep(nn.Module):
@@ -50,15 +51,25 @@ class FrameStep(nn.Module):
         """tokens [B, S] (mask_id where masked), actions [B] (the action that led to this frame),
         keys/values as :meth:`cache_shape`, filled [B] (past frames per row, 0..slots-1), u [B, S] and
         temperature (0-d) for :func:`~genie_studio.world.maskgit.sample_tokens`
-        -> sampled tokens [B, S], their confidence [B, S], and this frame's keys and values
-        [layers, B * (S + 1), heads, head dim]."""
-        logits, k, v = self.logits(tokens, actions, keys, values, filled)
-        sampled, conf = sample_tokens(logits, u, temperature)
-        return sampled, conf, k, v
+        -> sampled tokens [B, S], their confidence [B, S], this frame's keys and values
+        [layers, B * (S + 1), heads, head dim], and the camera head's logits of the scroll [B, shifts]
+        (a copy-first model's, ``Dynamics(draft=True)``; zeros for other models)."""
+        h, k, v = self.hidden(tokens, actions, keys, values, filled)
+        sampled, conf = sample_tokens(self.dyn.head(h[:, 1:]), u, temperature)
+        dyn = self.dyn
+        camera = dyn.camera(h[:, 0]) if dyn.cfg.draft else h.new_zeros(h.shape[0], 2 * MAX_SHIFT + 1)
+        return sampled, conf, k, v, camera
 
     def logits(self, tokens: torch.Tensor, actions: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
                filled: torch.Tensor):
         """The same pass up to the logits [B, S, vocab] (and the frame's keys and values)."""
+        h, k, v = self.hidden(tokens, actions, keys, values, filled)
+        return self.dyn.head(h[:, 1:]), k, v
+
+    def hidden(self, tokens: torch.Tensor, actions: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+               filled: torch.Tensor):
+        """The transformer's normalised output [B, 1 + S, dim] (the action token first) and the frame's
+        keys and values."""
         dyn = self.dyn
         B, Sp, D = tokens.shape[0], dyn.S + 1, dyn.cfg.dim
         act = dyn.act_emb(actions)[:, None]
@@ -90,8 +101,7 @@ class FrameStep(nn.Module):
                                                                                       + e_own)
             x = x + blk.attn_t.out(y.to(x.dtype).reshape(B, Sp, D))
             x = x + blk.mlp(blk.norm_m(x))
-        logits = dyn.head(dyn.transformer.norm(x)[:, 1:])
-        return logits, torch.stack(new_k), torch.stack(new_v)
+        return dyn.transformer.norm(x), torch.stack(new_k), torch.stack(new_v)
 
 
 __all__ = ["FrameStep"]

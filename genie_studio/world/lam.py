@@ -61,7 +61,8 @@ class LatentActionModel(nn.Module):
         self.summary = nn.Parameter(torch.zeros(1, 1, 1, cfg.dim))
         self.encoder = STTransformer(cfg.dim, cfg.enc_depth, cfg.heads, temporal=True)
         self.enc_out = nn.Linear(cfg.dim, cfg.latent)
-        self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, dead_threshold=0.02)
+        # a dead code is found within ~40 steps (usage EMA 0.95), so a short run still resets it in time
+        self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, usage_decay=0.95, dead_threshold=0.02)
         if cfg.history and cfg.decoder != "conv":
             raise ConfigError("LAMConfig.history needs the conv decoder")
         if cfg.decoder == "conv":

@@ -181,3 +181,64 @@ def test_a_new_decoder_applies_from_the_next_reset():
     s.decoder = "free"
     s.step(1)
     assert s.history[-1].opened is not None  # the level stays until the next reset
+
+
+def _draft_world(shift: int):
+    """A tiny model trained on drafts whose camera head always says ``shift``."""
+    wm = tiny_world(size=(32, 32), draft=True)
+    with torch.no_grad():
+        wm.dynamics.camera.weight.zero_()
+        wm.dynamics.camera.bias.copy_(torch.tensor([0.0, 0.0, 0.0]))
+        wm.dynamics.camera.bias[shift + 1] = 5.0
+    return wm
+
+
+def test_a_draft_model_scrolls_by_its_camera_head_and_edits_the_draft():
+    """Copy-first with a model trained on drafts: the camera head moves the view (stopping at the
+    drawing's end), the entering column is the drawing, and cached, uncached and batched runs agree."""
+    wm = _draft_world(+1)
+    runs = []
+    for cached in (True, False):
+        s = WorldSession(wm, precision="fp32", seed=4, decoder="copy", cached=cached)
+        s.reset(_level(width=192))
+        for _ in range(12):
+            prev = s.history[-1]
+            s.step(2)
+            new = s.history[-1]
+            assert new.camera == min(prev.camera + 1, s.level.cameras - 1)
+            assert not (new.tokens == wm.dynamics.mask_id).any()
+        runs.append(s)
+    assert runs[0].history[-1].camera == runs[0].level.cameras - 1  # it stopped at the drawing's right end
+    assert all(torch.equal(x.tokens, y.tokens) for x, y in zip(runs[0].history, runs[1].history))
+    back = WorldSession(_draft_world(-1), precision="fp32", seed=4, decoder="copy")
+    back.reset(_level(width=192))
+    back.step(1)
+    assert back.history[-1].camera == back.history[0].camera - 1 or back.history[0].camera == 0
+
+
+def test_draft_plan_and_edit_decoding():
+    from genie_studio.session.level import draft_plan
+    from genie_studio.world.maskgit import decode_edits
+
+    strip = torch.randint(0, 50, (8, 13), generator=torch.Generator().manual_seed(0))
+    full = torch.stack([strip[:, c:c + 8].flatten() for c in range(6)])  # the views of a drawn level
+    mem = LevelMemory(np.zeros((32, 52, 3), np.uint8), 1, full, full.clone(), 4, (8, 8))
+    region = np.zeros((8, 8), bool)
+    plan = draft_plan(mem, 2, full[2], region, torch.tensor([0.0, 0.1, 3.0]), 99)
+    assert plan.camera == 3 and torch.equal(plan.draft, full[3]) and not plan.open.any()
+    plan = draft_plan(mem, 5, full[5], region, torch.tensor([0.0, 0.1, 3.0]), 99)
+    assert plan.camera == 5  # the drawing ends: the next most likely shift the drawing allows
+    plan = draft_plan(None, 0, full[0], region, torch.tensor([0.0, 0.1, 3.0]), 99, endless=True)
+    assert plan.camera == 1 and plan.open.view(8, 8)[:, -1].all() and plan.open.sum() == 8
+
+    draft = full[:1].clone()
+    draft[0, :5] = 99  # unknown
+
+    def predict(cur, i, u):  # the model: it fills with 7 and wants token 10 changed, surely; nothing else
+        out, conf = cur.clone(), torch.full(cur.shape, 0.3)
+        out[cur == 99] = 7
+        out[0, 10], conf[0, 10] = 42, 0.9
+        return out, conf
+
+    new = decode_edits(predict, draft, 99, 3, [torch.Generator()])
+    assert new[0, :5].eq(7).all() and new[0, 10] == 42 and torch.equal(new[0, 11:], draft[0, 11:])

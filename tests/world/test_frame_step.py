@@ -60,3 +60,20 @@ def test_padding_rows_and_slots_change_nothing():
         fresh, _, _ = fs.logits(tokens[1:, 2], actions[1:, 2], kv1[0], kv1[1], f1)
     assert torch.allclose(both[1:], alone, atol=1e-5)
     assert torch.allclose(alone, fresh, atol=1e-5)
+
+
+def test_the_camera_head_reads_the_same_in_the_frame_step():
+    """A model trained on drafts: the step's camera logits are the full pass's, for the last frame."""
+    dyn = tiny_world(draft=True).dynamics
+    fs = FrameStep(dyn)
+    T = dyn.cfg.context
+    tokens, actions = _clip(dyn, T, seed=2)
+    with torch.no_grad():
+        full = dyn.camera(dyn.hidden(tokens, actions)[:, -1, 0])
+        kv, filled = _commit_all(fs, tokens, actions, T - 1)
+        u = torch.rand(2, dyn.S)
+        *_, camera = fs(tokens[:, -1], actions[:, -1], kv[0], kv[1], filled, u, torch.tensor(1.0))
+        *_, none = FrameStep(tiny_world().dynamics)(tokens[:, -1], actions[:, -1], kv[0], kv[1], filled, u,
+                                                    torch.tensor(1.0))
+    assert torch.allclose(camera, full, atol=1e-4) and camera.shape == (2, 3)
+    assert torch.equal(none, torch.zeros(2, 3))
