@@ -6,7 +6,9 @@ and user plugins; the cache dir holds disposable files.
 
 Settings are a versioned JSON document. Unknown keys are kept, missing keys take defaults, writes are
 atomic. A corrupt or unreadable file is moved aside to ``settings.json.corrupt-<timestamp>`` and the
-defaults are used, with a warning naming the backup: settings never crash the app.
+defaults are used, with a warning naming the backup: settings never crash the app. The knobs among
+the settings are ``knobs.Knobs``'s fields, with its defaults; a knob with a value it cannot take is
+reset to its default, with a warning.
 """
 
 from __future__ import annotations
@@ -22,38 +24,35 @@ from pathlib import Path
 import appdirs
 
 from genie_studio.fsutil import atomic_write_json
+from genie_studio.knobs import DECODERS, KnobError, Knobs
 
 log = logging.getLogger(__name__)
 
 APP = "genie-studio"
-# MaskGIT iterations per frame: 2 control as well as 4 and cost 3 frame passes instead of 5 (docs/performance.md)
-DEFAULT_MASKGIT_STEPS = 2
-# MaskGIT sampling temperature of a world session (0: the most likely tokens)
-DEFAULT_TEMPERATURE = 1.0
-# How a session makes each frame: "copy" keeps the whole drawing as the level and generates only what
-# moves (session/level.py); "free" generates every token of every frame (the first releases' decoder)
-DECODERS = ("copy", "free")
-DEFAULT_DECODER = "free"
 SCHEMA_VERSION = 1
 
-DEFAULTS: dict = {
-    "version": SCHEMA_VERSION,
-    "model": "default",  # a name from `genie-studio models` or a folder path
-    "device": "auto",  # auto | cpu | cuda
-    "maskgit_steps": DEFAULT_MASKGIT_STEPS,
-    "temperature": DEFAULT_TEMPERATURE,
-    "seed": 0,
-    "fps": 30,
-    "decoder": DEFAULT_DECODER,  # how frames are made: DECODERS above
-    "endless": False,  # decoder "copy": let the model invent past the drawing's ends instead of stopping there
-    "compile": True,  # compiled stepping (session/compiled.py): built once per machine, in the background
-    "backend": "local",  # local | remote
-    "server_url": "",
-    "token_file": "",
-    "user_plugins": False,  # run Python plugins from the user plugins folder (docs/security.md)
-    "recent_files": [],
-    "window": {},
-}
+
+def default_settings() -> dict:
+    """The settings of a fresh install: every knob at its default (knobs.py), and what is not a knob."""
+    return {
+        "version": SCHEMA_VERSION,
+        **Knobs().to_dict(),
+        "backend": "local",  # local | remote
+        "server_url": "",
+        "token_file": "",
+        "user_plugins": False,  # run Python plugins from the user plugins folder (docs/security.md)
+        "recent_files": [],
+        "window": {},
+    }
+
+
+def __getattr__(name: str):
+    # evaluate/card.py still imports these two from here; they are knobs.DECODERS and Knobs().decoder
+    if name == "DECODERS":
+        return DECODERS
+    if name == "DEFAULT_DECODER":
+        return Knobs().decoder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ def load_settings(p: Paths | None = None) -> dict:
     p = p or paths()
     f = p.settings_file
     if not f.exists():
-        return copy.deepcopy(DEFAULTS)
+        return default_settings()
     try:
         loaded = json.loads(f.read_text(encoding="utf-8"))
         if not isinstance(loaded, dict):
@@ -146,12 +145,24 @@ def load_settings(p: Paths | None = None) -> dict:
             raise ValueError(f"settings version {v!r} is newer than this app understands ({SCHEMA_VERSION})")
     except (OSError, UnicodeDecodeError, ValueError) as e:
         _move_aside(f, str(e))
-        return copy.deepcopy(DEFAULTS)
-    return _merge(DEFAULTS, loaded)
+        return default_settings()
+    return _checked_knobs(_merge(default_settings(), loaded))
+
+
+def _checked_knobs(settings: dict) -> dict:
+    """A knob the settings file gives a value it cannot take (knobs.Knobs) takes its default, with a warning."""
+    defaults = Knobs().to_dict()
+    for k in defaults:
+        try:
+            Knobs.from_dict({k: settings[k]})
+        except KnobError as e:
+            log.warning("settings: %s; using %r", e, defaults[k])
+            settings[k] = defaults[k]
+    return settings
 
 
 def save_settings(settings: dict, p: Paths | None = None) -> Path:
     p = p or paths()
-    data = _merge(DEFAULTS, settings)
+    data = _merge(default_settings(), settings)
     atomic_write_json(p.settings_file, data)
     return p.settings_file

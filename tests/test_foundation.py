@@ -38,7 +38,7 @@ def test_every_subcommand_has_help(name, capsys):
 
 def test_settings_round_trip(tmp_path):
     s = config.load_settings()
-    assert s == config.DEFAULTS
+    assert s == config.default_settings()
     s["maskgit_steps"] = 7
     s["recent_files"] = [str(tmp_path / "a.genie")]
     s["custom_key"] = {"kept": True}
@@ -58,7 +58,7 @@ def test_settings_wrong_types_fall_back_to_defaults():
     p.config.mkdir(parents=True)
     p.settings_file.write_text(json.dumps({"version": 1, "maskgit_steps": "many", "temperature": 2}))
     s = config.load_settings()
-    assert s["maskgit_steps"] == config.DEFAULTS["maskgit_steps"]
+    assert s["maskgit_steps"] == config.default_settings()["maskgit_steps"]
     assert s["temperature"] == 2.0
 
 
@@ -69,7 +69,7 @@ def test_corrupt_settings_are_backed_up(content, caplog):
     p.settings_file.write_bytes(content)
     with caplog.at_level("WARNING"):
         s = config.load_settings()
-    assert s == config.DEFAULTS
+    assert s == config.default_settings()
     backups = list(p.config.glob("settings.json.corrupt-*"))
     assert len(backups) == 1 and backups[0].read_bytes() == content
     assert str(backups[0]) in caplog.text

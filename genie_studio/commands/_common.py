@@ -15,34 +15,67 @@ def print_json(obj) -> None:
     sys.stdout.write("\n")
 
 
-def add_model_arg(p) -> None:
-    p.add_argument("--model", "-m", default=None, help="model name or folder (default: the bundled model)")
+# knob (knobs.Knobs field) -> its flag; each flag defaults to None: the settings' value, which is the knob's default
+# unless the settings (the editor) changed it
+FLAGS = {"model": "--model", "device": "--device", "precision": "--precision", "maskgit_steps": "--steps",
+         "temperature": "--temperature", "seed": "--seed", "fps": "--fps", "decoder": "--decoder",
+         "endless": "--endless", "compile": "--no-compile"}
+_HELP = {
+    "model": "model name or folder",
+    "device": "where the model runs",
+    "precision": "auto: bf16 on CUDA and on CPUs with bf16 instructions, else fp32",
+    "maskgit_steps": "MaskGIT steps per frame: more is sharper and slower",
+    "temperature": "sampling temperature, 0 is the most likely frame",
+    "seed": "random seed: the same seed plays the same world",
+    "fps": "frames per second aimed at",
+    "decoder": "copy: the whole drawing is the level and only what moves is generated; free: every token of every "
+               "frame is generated",
+}
 
 
-def add_compile_arg(p) -> None:
-    p.add_argument("--no-compile", action="store_true",
-                   help="step with the eager modules, and compile nothing; by default the model is compiled for this "
-                        "machine once (about a minute; play goes on eagerly meanwhile, `bench` waits for it) and later "
-                        "runs load it from the cache folder in milliseconds")
+def _fps(text: str):
+    v = float(text)
+    return int(v) if v.is_integer() else v
 
 
-def add_decoder_args(p) -> None:
-    from genie_studio.config import DECODERS, DEFAULT_DECODER
+def add_knob_args(p, *names: str, help: dict | None = None, settings: bool = True) -> None:
+    """Flags for the named knobs (``FLAGS``' keys); ``help`` overrides a help line's first part. Each help
+    line ends with the knob's default, read now from knobs.Knobs (the settings' value first, unless the
+    command does not read the settings: ``settings=False``, then ``knobs_from_args(args, {})``)."""
+    from genie_studio.knobs import DECODERS, DEVICES, PRECISIONS, Knobs
 
-    p.add_argument("--decoder", choices=DECODERS, default=None,
-                   help="copy: the whole drawing is the level and only what moves is generated; free: every token "
-                        f"of every frame is generated (default: the settings' decoder, {DEFAULT_DECODER} unless set)")
-    p.add_argument("--endless", action="store_true",
-                   help="with --decoder copy, let the model invent the level past the drawing's ends")
+    default = Knobs()
+    for name in names:
+        text = (help or {}).get(name) or _HELP.get(name, "")
+        value = "the bundled model" if name == "model" and default.model == "default" else getattr(default, name)
+        note = f"(default: the settings' value, {value} unless changed)" if settings else f"(default: {value})"
+        if name == "model":
+            p.add_argument("--model", "-m", default=None, help=f"{text} {note}")
+        elif name == "endless":
+            p.add_argument("--endless", action="store_true", default=None,
+                           help="with --decoder copy, let the model invent the level past the drawing's ends")
+        elif name == "compile":
+            p.add_argument("--no-compile", dest="compile", action="store_false", default=None,
+                           help="step with the eager modules, and compile nothing; by default the model is compiled "
+                                "for this machine once (about a minute; play goes on eagerly meanwhile, `bench` waits "
+                                "for it) and later runs load it from the cache folder in milliseconds")
+        else:
+            kind = {"device": {"choices": DEVICES}, "precision": {"choices": PRECISIONS},
+                    "decoder": {"choices": DECODERS}, "maskgit_steps": {"type": int}, "temperature": {"type": float},
+                    "seed": {"type": int}, "fps": {"type": _fps}}[name]
+            p.add_argument(FLAGS[name], dest=name, default=None, help=f"{text} {note}", **kind)
 
 
-def decoder_knobs(args, settings: dict | None = None) -> dict:
-    """``decoder``/``endless`` for SessionSettings from the flags, else the settings."""
-    from genie_studio.config import DEFAULTS
+def knobs_from_args(args, settings: dict | None = None, names=tuple(FLAGS)):
+    """The knobs of a command: its flags (of ``names``) where given, else the settings' (``config.load_settings()``)."""
+    from genie_studio.config import load_settings
+    from genie_studio.knobs import KnobError, Knobs
 
-    settings = settings or DEFAULTS
-    return {"decoder": args.decoder or settings.get("decoder", DEFAULTS["decoder"]),
-            "endless": bool(args.endless or settings.get("endless", False))}
+    given = {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
+    try:
+        return Knobs.from_dict(given, Knobs.from_dict(load_settings() if settings is None else settings))
+    except KnobError as e:
+        raise CommandError(f"{FLAGS.get(e.name, e.name)}: {e}" if e.name in given else str(e)) from None
 
 
 def add_json_arg(p, what: str = "machine-readable output") -> None:

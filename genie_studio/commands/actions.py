@@ -5,11 +5,11 @@ prompts; see genie_studio/evaluate/labels.py) and stored in the model's config.j
 them again and stores the result; --prompt measures each action's effect on your own sketch.
 """
 
-from genie_studio.commands._common import add_model_arg, print_json
+from genie_studio.commands._common import add_knob_args, print_json
 
 
 def add_arguments(p):
-    add_model_arg(p)
+    add_knob_args(p, "model")
     p.add_argument("--prompt", help="sketch used to preview each action (measures its effect there)")
     p.add_argument("--relabel", action="store_true", help="measure the labels again and save them in the model")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -2,7 +2,7 @@
 the model's latent actions, saved in <model>/policies/<name>/; then `genie-studio play SKETCH --autoplay
 DIR`), and `eval` it: the Genie paper's agent experiment on the procedural platformer (docs/autoplay.md)."""
 
-from genie_studio.commands._common import add_model_arg, print_json
+from genie_studio.commands._common import add_knob_args, print_json
 
 
 def add_arguments(p):
@@ -10,7 +10,7 @@ def add_arguments(p):
     t = sub.add_parser("train", help="train a policy from recordings or datasets",
                        description="Train an autoplay policy (frames -> latent actions) for a model.")
     t.add_argument("inputs", nargs="+", metavar="REC_OR_DATASET", help="recording folders and/or clip datasets")
-    add_model_arg(t)
+    add_knob_args(t, "model")
     t.add_argument("--out", help="policy folder (default: <model>/policies/<name>)")
     t.add_argument("--name", default="autoplay", help="policy name when --out is not given")
     t.add_argument("--steps", type=int, default=1500, help="training steps")
@@ -22,7 +22,7 @@ def add_arguments(p):
     e = sub.add_parser("eval", help="the paper's experiment on the procedural platformer",
                        description="Latent-action policy vs behaviour cloning on true actions, random and the "
                                    "expert, played in the real platformer on held-out levels.")
-    add_model_arg(e)
+    add_knob_args(e, "model")
     e.add_argument("--episodes", type=int, default=60, help="expert training episodes (levels)")
     e.add_argument("--levels", type=int, default=20, help="held-out levels to play")
     e.add_argument("--k", default="0,10,50,200", help="labelled transitions for the latent->real mapping")

@@ -1,19 +1,19 @@
 """Measure interactive speed: frames/s, step latency, cached vs uncached, batched sessions, GFLOP/s."""
 
-from genie_studio.commands._common import add_compile_arg, add_model_arg, print_json
+from genie_studio.commands._common import add_knob_args, print_json
 
 
 def add_arguments(p):
-    add_model_arg(p)
+    from genie_studio.knobs import DEVICES
+
+    add_knob_args(p, "model", "precision", "compile")
     p.add_argument("--prompt", help="prompt image (default: the first example sketch)")
     p.add_argument("--frames", type=int, default=48, help="steps timed at default settings")
     p.add_argument("--quick", action="store_true", help="a shorter run (smoke test)")
     p.add_argument("--cold", action="store_true",
                    help="compile into an empty temporary cache folder: measures a first run's start")
-    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="where the model runs")
-    p.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
-                   help="auto: bf16 on CUDA and on CPUs with bf16 instructions, else fp32")
-    add_compile_arg(p)
+    p.add_argument("--device", default="cpu", choices=DEVICES,
+                   help="where the model runs (a benchmark measures the CPU unless asked)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -23,7 +23,7 @@ def run(args):
 
     import torch
 
-    from genie_studio.commands._common import CommandError
+    from genie_studio.commands._common import CommandError, knobs_from_args
     from genie_studio.progress import StageBar
     from genie_studio.registry import resolve_model
     from genie_studio.session import compiled
@@ -31,10 +31,11 @@ def run(args):
     from genie_studio.session.devices import resolve_device, resolve_precision
     from genie_studio.world.bundle import BundleError, load_model
 
+    knobs = knobs_from_args(args, names=("model", "precision", "compile"))
     try:
         device = resolve_device(args.device)
-        precision = resolve_precision(args.precision, device)
-        wm = load_model(resolve_model(args.model), device=device)
+        precision = resolve_precision(knobs.precision, device)
+        wm = load_model(resolve_model(knobs.model), device=device)
     except (BundleError, ValueError) as e:
         raise CommandError(str(e)) from None
     prompt = args.prompt
@@ -47,7 +48,7 @@ def run(args):
         if args.cold:
             os.environ["GENIE_STUDIO_HOME"] = tmp  # this process only: an empty cache folder
         res = run_bench(wm, prompt, frames=args.frames, quick=args.quick, device=device, precision=precision,
-                        compile=compiled.enabled(not args.no_compile), progress=StageBar("compile", not args.json))
+                        compile=compiled.enabled(knobs.compile), progress=StageBar("compile", not args.json))
     if args.json:
         print_json(res)
         return 0

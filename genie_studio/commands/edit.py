@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from genie_studio.commands._common import add_model_arg
+from genie_studio.commands._common import add_knob_args
 
 HEADLESS_HELP = (
     "the editor needs a display, and none was found ({why}). Without a desktop: play headless with "
@@ -18,7 +18,7 @@ HEADLESS_HELP = (
 def add_arguments(p):
     p.add_argument("project", nargs="?", help="a .genie project, an image to use as the prompt, or a bundled "
                    "example sketch by name (e.g. sketch_01_256x256)")
-    add_model_arg(p)
+    add_knob_args(p, "model")
 
 
 def missing_display(env=None, platform: str | None = None) -> str | None:

@@ -2,17 +2,17 @@
 held-out drawings) and, with --data, the dataset metrics (tokenizer PSNR/SSIM, LAM NMI/accuracy,
 dynamics PSNR and ΔtPSNR)."""
 
-from genie_studio.commands._common import add_decoder_args, add_model_arg, print_json
+from genie_studio.commands._common import add_knob_args, print_json
 
 
 def add_arguments(p):
-    add_model_arg(p)
+    add_knob_args(p, "model")
     p.add_argument("--data", help="a clip dataset (held-out seeds) for the dataset metrics")
     p.add_argument("--drawings", help="folder of held-out drawings with drawings.json (default: examples/heldout)")
     p.add_argument("--no-framing", action="store_true",
                    help="fit drawings by height only, without framing the player as the training camera")
     p.add_argument("--no-fidelity", action="store_true", help="skip the held-out drawing suite")
-    add_decoder_args(p)
+    add_knob_args(p, "decoder", "endless", settings=False)
     p.add_argument("--compare", action="store_true",
                    help="run the drawing suites with each decoder (copy and free) side by side on the same weights")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -34,12 +34,12 @@ def _print(res: dict, prefix: str = "") -> None:
 
 
 def run(args):
-    from genie_studio.commands._common import CommandError, decoder_knobs
-    from genie_studio.config import DECODERS
+    from genie_studio.commands._common import CommandError, knobs_from_args
     from genie_studio.data.dataset import ClipDataset
     from genie_studio.evaluate.fidelity import MIXED_FRAMES, SEEDS, evaluate_fidelity, heldout_drawings
     from genie_studio.evaluate.revealed import FRAMES, evaluate_revealed
     from genie_studio.evaluate.run import evaluate_model
+    from genie_studio.knobs import DECODERS
     from genie_studio.registry import resolve_model
     from genie_studio.world.bundle import BundleError, load_model, read_meta
 
@@ -54,9 +54,10 @@ def run(args):
         if not args.no_fidelity and wm.dynamics is not None:
             drawings = heldout_drawings(args.drawings)
             seeds = tuple(range(1, args.seeds + 1)) if args.seeds else (1,) if args.quick else SEEDS
-            decoders = DECODERS if args.compare else (decoder_knobs(args)["decoder"],)
+            knobs = knobs_from_args(args, {}, names=("decoder", "endless"))  # the defaults, not the editor's settings
+            decoders = DECODERS if args.compare else (knobs.decoder,)
             for dec in decoders:
-                kw = {"decoder": dec, "endless": args.endless, "progress": not args.json}
+                kw = {"decoder": dec, "endless": knobs.endless, "progress": not args.json}
                 out = {"fidelity": evaluate_fidelity(wm, drawings[:2] if args.quick else drawings, seeds=seeds,
                                                      frame_player=not args.no_framing,
                                                      mixed_frames=8 if args.quick else MIXED_FRAMES, **kw),

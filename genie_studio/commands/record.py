@@ -5,51 +5,37 @@ knob to REC (see docs/recording-format.md). Timestamps follow a nominal clock at
 the editor's recordings panel, export it with `genie-studio export REC --format F --out PATH`.
 """
 
-from genie_studio.commands._common import add_compile_arg, add_decoder_args, add_model_arg, print_json
+from genie_studio.commands._common import add_knob_args, print_json
 
 
 def add_arguments(p):
     p.add_argument("prompt", help="prompt image (a sketch PNG, a screenshot...), or a bundled example by name "
                    "(e.g. sketch_01_256x256)")
-    add_model_arg(p)
     p.add_argument("--actions", required=True, help="action SPEC, e.g. right*8,jump,noop*2")
-    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed records the same world")
     p.add_argument("--out", required=True, help="recording folder to create (must not exist or be empty)")
-    p.add_argument("--steps", type=int, default=None, help="MaskGIT steps (default: settings)")
-    p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: settings)")
-    add_decoder_args(p)
-    p.add_argument("--fps", type=float, default=None, help="nominal frame rate of the recording (default: settings)")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
-                   help="auto: bf16 on CUDA and on CPUs with bf16 instructions, else fp32")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--name", default=None, help="recording title (default: the folder name)")
-    add_compile_arg(p)
+    add_knob_args(p, "model", "seed", "maskgit_steps", "temperature", "decoder", "endless", "fps", "precision",
+                  "device", "compile", help={"seed": "random seed: the same seed records the same world",
+                                             "fps": "nominal frame rate of the recording"})
     p.add_argument("--json", action="store_true", help="print the recording's info as JSON")
 
 
 def run(args) -> int:
-    from genie_studio.commands._common import CommandError, check_writable_parent, decoder_knobs, resolve_prompt
-    from genie_studio.config import load_settings
+    from genie_studio.commands._common import CommandError, check_writable_parent, knobs_from_args, resolve_prompt
     from genie_studio.progress import StageBar, progress_bar
     from genie_studio.recording import Recorder, RecordingError
     from genie_studio.session.actions import ActionError, parse_spec
     from genie_studio.session.prompt import PromptError
     from genie_studio.sessions import SessionError, SessionSettings, open_session
 
-    settings = load_settings()
+    knobs = knobs_from_args(args)
     args.prompt = resolve_prompt(args.prompt)  # the prompt and the folder are checked before the model loads
     _check_empty_folder(args.out)
     check_writable_parent(args.out)
     try:
-        session = open_session(SessionSettings(
-            model=args.model, device=args.device, precision=args.precision, seed=args.seed,
-            steps=args.steps or settings["maskgit_steps"],
-            temperature=settings["temperature"] if args.temperature is None else args.temperature,
-            compile=not args.no_compile and settings.get("compile", True), **decoder_knobs(args, settings),
-            on_compile=StageBar("first run", not args.json)))
+        session = open_session(SessionSettings(knobs=knobs, on_compile=StageBar("first run", not args.json)))
         actions = parse_spec(args.actions, session.labels)
-        rec = Recorder.for_session(session, args.out, args.prompt, fps=args.fps or settings["fps"],
-                                   clock="nominal", name=args.name)
+        rec = Recorder.for_session(session, args.out, args.prompt, fps=knobs.fps, clock="nominal", name=args.name)
     except (SessionError, ActionError, PromptError, RecordingError, ValueError) as e:
         raise CommandError(str(e)) from None
     try:

@@ -8,16 +8,13 @@ Protocol and limits: docs/protocol.md.
 
 from __future__ import annotations
 
-from genie_studio.commands._common import add_compile_arg
+from genie_studio.commands._common import add_knob_args
 
 
 def add_arguments(p):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     p.add_argument("--port", type=int, default=8765, help="port (0: any free port; the log says which)")
     p.add_argument("--token-file", help="file holding the access token (created if missing)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the model runs")
-    p.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
-                   help="auto: bf16 on CUDA, fp32 on CPU")
     p.add_argument("--model", "-m", action="append", default=None,
                    help="model name or folder to serve (repeat for several; the first is the default)")
     p.add_argument("--tls-cert", help="TLS certificate (PEM) for wss://")
@@ -32,7 +29,7 @@ def add_arguments(p):
     p.add_argument("--batch-window-ms", type=float, default=2.0, help="how long to gather steps into a batch")
     p.add_argument("--max-rewind", type=int, default=16,
                    help="steps a session can rewind; each kept step costs the model's keys and values per frame")
-    add_compile_arg(p)
+    add_knob_args(p, "device", "precision", "compile")
 
 
 def run(args):
@@ -49,7 +46,7 @@ def _serve(args, jsonlog) -> int:
     import asyncio
     import signal
 
-    from genie_studio.commands._common import CommandError
+    from genie_studio.commands._common import CommandError, knobs_from_args
     from genie_studio.registry import resolve_model
     from genie_studio.remote.auth import AuthError, ensure_token_file, is_loopback, token_file_is_private
     from genie_studio.remote.engine import Engine
@@ -76,16 +73,17 @@ def _serve(args, jsonlog) -> int:
     for opt, lo in (("max_sessions", 1), ("max_sessions_per_client", 1), ("max_message", 1024), ("max_rewind", 1)):
         if getattr(args, opt) < lo:
             raise CommandError(f"--{opt.replace('_', '-')} must be at least {lo}")
+    knobs = knobs_from_args(args, names=("device", "precision", "compile"))  # the model: --model, one or more
     try:
-        device = resolve_device(args.device)
-        precision = resolve_precision(args.precision, device)
+        device = resolve_device(knobs.device)
+        precision = resolve_precision(knobs.precision, device)
         paths = [resolve_model(m) for m in (args.model or [None])]
         engine = Engine.from_paths(paths, device=device, precision=precision)
     except (BundleError, ValueError) as e:
         raise CommandError(str(e)) from None
     from genie_studio.session import compiled
 
-    if compiled.enabled(not args.no_compile):
+    if compiled.enabled(knobs.compile):
         engine.compile_in_background(on_done=lambda name, report: jsonlog.log("compiled", model=name, **report))
     cfg = ServerConfig(host=args.host, port=args.port, token=token, tls_cert=args.tls_cert, tls_key=args.tls_key,
                        max_sessions=args.max_sessions, max_sessions_per_client=args.max_sessions_per_client,

@@ -53,7 +53,7 @@ class AutoplayControl(QObject):
         except PolicyError as e:
             return self._refuse(str(e))
         self.policy_path = folders[0]
-        seed = int(self.win.play_view.knobs().get("seed", 0))
+        seed = self.win.knobs().seed
         self.win.controller.set_driver(AutoplayDriver(policy, meta, seed=seed))
         self._set_checked(True)
         if not self._filtering:  # installed last, so it sees key presses before the window's own filter

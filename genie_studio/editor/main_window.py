@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
-from genie_studio.config import DEFAULTS, load_settings, save_settings
+from genie_studio.config import load_settings, save_settings
 from genie_studio.controls.keymap import KEYS, action_for_keys
 from genie_studio.editor.action_palette import ActionPalette
 from genie_studio.editor.autoplay import AutoplayControl
@@ -28,6 +28,7 @@ from genie_studio.editor.recordings_panel import RecordControls, RecordingsPanel
 from genie_studio.editor.toolbox import SketchToolbox
 from genie_studio.editor.window_menus import WindowMenus
 from genie_studio.editor.worker import StallMeter, WorldController
+from genie_studio.knobs import Knobs
 from genie_studio.recording import RecordingError
 from genie_studio.resources import first_example
 
@@ -109,7 +110,7 @@ class MainWindow(QMainWindow):
         self.picker.deviceChosen.connect(self._device_chosen)
 
         self._sketch_timer = QTimer(self, singleShot=True, interval=600, timeout=self._sketch_settled)
-        self.play_view.set_knobs(self.settings)
+        self.play_view.set_knobs(Knobs.from_dict(self.settings))
         self.play_view.set_ready(False)
         self.play_view.view.set_message("Loading model…")
         self.resize(1360, 820)
@@ -190,12 +191,13 @@ class MainWindow(QMainWindow):
             self.load_model(self.model_name, explicit=True)
 
     # ---- playing ---------------------------------------------------------------------------------------
-    def knobs(self) -> dict:
-        return {**self.play_view.knobs(), "device": self.settings.get("device", "auto")}
+    def knobs(self) -> Knobs:
+        """The world's knobs: the settings' with the knob panel's."""
+        return Knobs.from_dict({**self.settings, **self.play_view.knobs()})
 
     def knobs_changed(self) -> None:
         k = self.play_view.knobs()
-        self.controller.set_knobs(k["maskgit_steps"], k["temperature"], k["seed"], k["fps"], k["decoder"], k["endless"])
+        self.controller.set_knobs(self.knobs())
         if k != {x: self.settings.get(x) for x in k}:
             self.settings.update(k)
             self.project.mark_dirty()
@@ -279,7 +281,7 @@ class MainWindow(QMainWindow):
             return
         try:
             self.record_controls.start(**self.session_info | {"prompt": self.canvas.sketch_array()},
-                                       fps=self.settings.get("fps", DEFAULTS["fps"]))
+                                       fps=self.knobs().fps)
         except (RecordingError, OSError) as e:
             QMessageBox.warning(self, "Cannot record", str(e))
             return

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QLabel, QMenu, QToolBar
 
+from genie_studio.knobs import Knobs
 from genie_studio.registry import list_models
 from genie_studio.session.devices import available_devices
 
@@ -50,12 +51,12 @@ class ModelPicker(QObject):
         if not self.entries:
             self.models.addItem("no models installed", "")
         self.devices.clear()
-        self.devices.addItem("auto", "auto")
+        self.devices.addItem(Knobs().device, Knobs().device)  # auto
         for d in available_devices():
             self.devices.addItem(d, d)
         self.devices.addItem("remote server…", "remote")  # genie-studio serve elsewhere (docs/protocol.md)
         remote = settings.get("backend") == "remote"
-        i = self.devices.findData("remote" if remote else settings.get("device", "auto"))
+        i = self.devices.findData("remote" if remote else settings.get("device", Knobs().device))
         self.devices.setCurrentIndex(max(0, i))
         menu = self.menu
         menu.clear()
@@ -96,7 +97,7 @@ class ModelPicker(QObject):
         token, _ = QFileDialog.getOpenFileName(self.window, "Token file (cancel: no token)",
                                                settings.get("server_token_file") or "")
         settings.update(backend="remote", server_url=url.strip(), server_token_file=token or None)
-        self.deviceChosen.emit(settings.get("device", "auto"))
+        self.deviceChosen.emit(settings.get("device", Knobs().device))
 
     def open_folder(self) -> None:
         d = QFileDialog.getExistingDirectory(self.window, "Open model folder")

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genie_studio.config import DECODERS, DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE, DEFAULTS
 from genie_studio.editor.qt_image import to_qimage
+from genie_studio.knobs import DECODERS, Knobs
 
-DECODER_NAMES = ("Keep drawing", "Generate all")  # config.DECODERS, as the knob panel names them
+DECODER_NAMES = ("Keep drawing", "Generate all")  # knobs.DECODERS, as the knob panel names them
 
 
 class FrameView(QWidget):
@@ -172,8 +172,7 @@ class PlayView(QWidget):
         lay.addLayout(buttons)
         lay.addLayout(knobs)
         lay.addLayout(world)
-        self.set_knobs({"maskgit_steps": DEFAULT_MASKGIT_STEPS, "temperature": DEFAULT_TEMPERATURE, "seed": 0,
-                        "fps": DEFAULTS["fps"], "decoder": DEFAULT_DECODER, "endless": False})
+        self.set_knobs(Knobs())
 
     def set_frame(self, frame, action_label: str | None, fps: float, index: int) -> None:
         self.view.set_frame(frame)
@@ -190,21 +189,19 @@ class PlayView(QWidget):
             b.setEnabled(ready)
 
     def knobs(self) -> dict:
+        """The panel's knobs by name (knobs.Knobs fields): MaskGIT steps, temperature, seed, fps, decoder, endless."""
         return {"maskgit_steps": self.steps.value(), "temperature": round(self.temperature.value(), 3),
                 "seed": self.seed.value(), "fps": self.fps.value(), "decoder": self.decoder.currentData(),
                 "endless": self.endless.isChecked()}
 
-    def set_knobs(self, d: dict) -> None:
-        for key, w in (("maskgit_steps", self.steps), ("temperature", self.temperature), ("seed", self.seed),
-                       ("fps", self.fps)):
-            if key in d:
-                w.blockSignals(True)
-                w.setValue(d[key])
-                w.blockSignals(False)
-        for w, setter, value in ((self.decoder, self.decoder.setCurrentIndex,
-                                  DECODERS.index(d["decoder"]) if d.get("decoder") in DECODERS else None),
-                                 (self.endless, self.endless.setChecked, d.get("endless"))):
-            if value is not None:
-                w.blockSignals(True)
-                setter(value)
-                w.blockSignals(False)
+    def set_knobs(self, k: Knobs) -> None:
+        """Show ``k``'s panel knobs (no ``knobsChanged``)."""
+        for w, setter, value in ((self.steps, self.steps.setValue, k.maskgit_steps),
+                                 (self.temperature, self.temperature.setValue, k.temperature),
+                                 (self.seed, self.seed.setValue, min(k.seed, self.seed.maximum())),
+                                 (self.fps, self.fps.setValue, round(k.fps)),
+                                 (self.decoder, self.decoder.setCurrentIndex, DECODERS.index(k.decoder)),
+                                 (self.endless, self.endless.setChecked, k.endless)):
+            w.blockSignals(True)
+            setter(value)
+            w.blockSignals(False)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from genie_studio.controls.keymap import default_bindings
 from genie_studio.editor.canvas import CANVAS_HEIGHT, blank
+from genie_studio.knobs import Knobs
 from genie_studio.project.document import (
     SUFFIX,
     AutosaveEntry,
@@ -67,7 +68,7 @@ class ProjectActions(QObject):
             sketch=self.win.canvas.sketch_array(), tracing=self.win.canvas.tracing_array(),
             tracing_opacity=self.win.canvas.tracing_opacity, tracing_visible=self.win.canvas.tracing_visible,
             model=self.win.model_name or "", action_labels=labels or list(self.labels),
-            bindings=default_bindings(labels) if labels else {}, settings=self.win.knobs(),
+            bindings=default_bindings(labels) if labels else {}, settings=self.win.knobs().to_dict(),
         )
 
     def apply_project(self, p: Project, path: Path | None) -> None:
@@ -79,7 +80,7 @@ class ProjectActions(QObject):
         if self.win.palette.cards:
             self.win.palette.set_labels(self.win.merged_labels())
         if p.settings:
-            self.win.play_view.set_knobs(p.settings)
+            self.win.play_view.set_knobs(Knobs.from_dict(p.settings, self.win.knobs()))
             self.win.knobs_changed()
         self.path = path
         self.mark_clean()

@@ -24,7 +24,7 @@ import time
 
 from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from genie_studio.config import DEFAULT_DECODER, DEFAULTS
+from genie_studio.knobs import Knobs
 from genie_studio.recording import Recorder
 from genie_studio.session.prompt import PromptError
 from genie_studio.session.protocol import Session
@@ -64,7 +64,7 @@ class WorldWorker(QObject):
         self.session: Session | None = None
         self.action = 0  # written by the UI thread, read before each step
         self.driver = None  # autoplay (issue #20): when set, it chooses the action; the UI clears it at once
-        self.fps_target = DEFAULTS["fps"]
+        self.fps_target = Knobs().fps
         self.playing = False  # the gate read before each step; the UI may clear it at any time
         self._running = False  # what the worker last announced with playingChanged
         self._timer = QTimer(self)
@@ -103,7 +103,7 @@ class WorldWorker(QObject):
             self.modelFailed.emit(OOM_HELP if _is_oom(e) else f"could not load the model: {e}")
             return
         self.session = s
-        self.fps_target = int(settings.get("fps", DEFAULTS["fps"]))
+        self.fps_target = st.knobs.fps
         self.modelLoaded.emit({"name": s.model.name, "path": str(s.model.path or ""), "labels": list(s.labels),
                                "resolution": tuple(s.resolution), "device": str(s.device),
                                "patch": s.patch, "model": s.model})
@@ -163,14 +163,17 @@ class WorldWorker(QObject):
         if self.session is not None and self.session.frame is not None:
             self._step_once()
 
-    @Slot(int, float, int, int, str, bool)
-    def set_knobs(self, steps: int, temperature: float, seed: int, fps: int, decoder: str = DEFAULT_DECODER,
-                  endless: bool = False) -> None:
-        """The seed, the decoder and endless apply from the next Reset (a new world)."""
-        self.fps_target = max(1, int(fps))
+    @Slot(object)
+    def set_knobs(self, knobs: Knobs) -> None:
+        """The session takes them in one call (``configure``): the seed, the decoder and endless apply from
+        the next Reset (a new world); the worker keeps the fps."""
+        self.fps_target = knobs.fps
         if self.session is not None:
-            self.session.steps, self.session.temperature, self.session.seed = int(steps), float(temperature), int(seed)
-            self.session.decoder, self.session.endless = decoder, bool(endless)
+            try:
+                self.session.configure(knobs)
+            except Exception as e:  # noqa: BLE001 - a remote session may fail to send them; reported, never a crash
+                self._fail(e, "step")
+                return
             self._describe()
 
     @Slot(object, int)
@@ -299,7 +302,7 @@ class WorldController(QObject):
     _play = Signal()
     _pause = Signal()
     _step = Signal()
-    _knobs = Signal(int, float, int, int, str, bool)
+    _knobs = Signal(object)
     _previews = Signal(object, int)
 
     def __init__(self, parent=None):
@@ -337,9 +340,8 @@ class WorldController(QObject):
     def set_driver(self, driver) -> None:
         self.worker.driver = driver  # autoplay: it chooses each next action (None: the keys do)
 
-    def set_knobs(self, steps: int, temperature: float, seed: int, fps: int, decoder: str = DEFAULT_DECODER,
-                  endless: bool = False) -> None:
-        self._knobs.emit(int(steps), float(temperature), int(seed), int(fps), str(decoder), bool(endless))
+    def set_knobs(self, knobs: Knobs) -> None:
+        self._knobs.emit(knobs)
 
     def previews(self, prompt, n: int = 8) -> None:
         self._previews.emit(prompt, int(n))

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from genie_studio.knobs import Knobs
+
 
 class ExportError(Exception):
     """An export that cannot be done; the message says why and what to do."""
@@ -185,7 +187,7 @@ def make_clip(source, options: ExportOptions) -> Clip:
         for f in frames:
             if not (isinstance(f, np.ndarray) and f.ndim == 3 and f.shape[2] == 3):
                 raise ExportError("frames must be [H, W, 3] uint8 arrays")
-        n, get, fps, audio, t, audio_zero = len(frames), frames.__getitem__, 15.0, None, None, 0.0
+        n, get, fps, audio, t, audio_zero = len(frames), frames.__getitem__, float(Knobs().fps), None, None, 0.0
         base = [1.0 / fps] * n
     if n == 0:
         raise ExportError("nothing to export: the recording has no frames")

@@ -26,10 +26,10 @@ import numpy as np
 import pygame
 
 import genie_studio.input  # noqa: F401  (sets SDL hints before pygame starts SDL)
-from genie_studio.config import DEFAULTS
 from genie_studio.controls import Profile, describe_chord, load_profile, remap
 from genie_studio.input.gamepads import Gamepads
 from genie_studio.input.state import InputState
+from genie_studio.knobs import Knobs
 
 log = logging.getLogger(__name__)
 TARGET_WINDOW = 512  # default scale: the frame's longer side becomes about this many pixels
@@ -88,7 +88,7 @@ def _quit_signals():
             signal.signal(s, h)
 
 
-def run_player(session, fps: int = DEFAULTS["fps"], scale: int | None = None, profile: Profile | None = None,
+def run_player(session, fps: float | None = None, scale: int | None = None, profile: Profile | None = None,
                max_frames: int | None = None,
                record: Callable[[np.ndarray, int | None], None] | None = None, prompt=None) -> int:
     """Play ``session`` (already reset to a prompt) in a window until Esc/close or ``max_frames`` ticks.
@@ -96,10 +96,12 @@ def run_player(session, fps: int = DEFAULTS["fps"], scale: int | None = None, pr
     ``record(frame, action)`` is called with the prompt (action None), with each new frame and the
     action that made it, and after F5 (the prompt again, action None). F5 calls
     ``session.reset(prompt)`` when the original ``prompt`` image is given; otherwise it rewinds to the
-    oldest frame the session keeps (the prompt for the session's first 255 steps). Returns 0.
+    oldest frame the session keeps (the prompt for the session's first 255 steps). Returns 0. ``fps``:
+    the frames per second aimed at (None: the default knob).
     """
     if session.frame is None:
         raise ValueError("reset the session with a prompt before playing (session.reset(image))")
+    fps = Knobs().fps if fps is None else fps
     if fps <= 0:
         raise ValueError(f"fps must be positive, not {fps}")
     h, w = session.resolution

@@ -29,6 +29,7 @@ from PIL import Image
 from genie_studio import __version__
 from genie_studio.config import paths
 from genie_studio.fsutil import NotRegularFile, atomic_write_bytes, atomic_write_json, read_regular
+from genie_studio.knobs import KnobError, Knobs
 from genie_studio.oslock import HeldLock, is_held, try_lock
 
 FORMAT = "genie-studio-project"
@@ -149,6 +150,15 @@ def _num(d: dict, k: str, typ, lo, hi):
     return typ(v)
 
 
+def _is_knob(name: str, value) -> bool:
+    """A value the knob can take (knobs.Knobs); a project with others keeps the rest of its knobs."""
+    try:
+        Knobs.from_dict({name: value})
+    except KnobError:
+        return False
+    return value is not None
+
+
 def load_project_bytes(data: bytes, where: str = "project") -> Project:
     """Parse the bytes of a ``.genie`` file (``where`` names it in error messages). Anything that is
     not a readable project raises :class:`ProjectError`, whatever the damage."""
@@ -202,11 +212,7 @@ def _parse(z: zipfile.ZipFile, where: str) -> Project:
     p.action_labels = [str(x) for x in labels] if isinstance(labels, list) else []
     p.bindings = doc.get("bindings") if isinstance(doc.get("bindings"), dict) else {}
     s = doc.get("settings") if isinstance(doc.get("settings"), dict) else {}
-    knobs = {"maskgit_steps": _num(s, "maskgit_steps", int, 1, 64), "temperature": _num(s, "temperature", float, 0, 10),
-             "seed": _num(s, "seed", int, 0, 2**31 - 1), "fps": _num(s, "fps", int, 1, 120)}
-    p.settings = {k: v for k, v in knobs.items() if v is not None}
-    if s.get("device") in ("auto", "cpu", "cuda"):
-        p.settings["device"] = s["device"]
+    p.settings = {k: s[k] for k in KNOBS if k in s and _is_knob(k, s[k])}
     p.created_with = str(doc.get("created_with", ""))
     return p
 

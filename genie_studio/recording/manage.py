@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from genie_studio.knobs import KnobError, Knobs
 from genie_studio.recording import chunks, meta
 from genie_studio.recording.chunks import RecordingError
 from genie_studio.recording.reader import Recording, is_recording
@@ -30,19 +31,16 @@ def replay_session(rec, model=None, device: str = "cpu", strict: bool = True):
     ``model``: a WorldModel, a model folder or name, or None for the recorded model folder. With
     ``strict``, a model whose config hash differs from the recorded one is refused."""
     from genie_studio.session.open import SessionError, SessionSettings, open_local
+    from genie_studio.world.bundle import WorldModel
 
     rec = _as_recording(rec)
     h = rec.header
-    if model is None:
-        path = h["model"].get("path")
-        model = path if path and Path(path).is_dir() else h["model"]["name"]
     try:
-        s = open_local(SessionSettings(model=model, device=device, steps=h["steps"], temperature=h["temperature"],
-                                       seed=h["seed"], context=h.get("context"),
-                                       precision=h.get("precision", "fp32"),
-                                       # recordings older than the copy decoder were made with the free one
-                                       decoder=h.get("decoder", "free"), endless=bool(h.get("endless", False))))
-    except SessionError as e:
+        knobs = meta.header_knobs(h).replace(device=device)
+        if model is not None and not isinstance(model, WorldModel):
+            knobs = knobs.replace(model=str(model))
+        s = open_local(SessionSettings(knobs=knobs, loaded=model if isinstance(model, WorldModel) else None))
+    except (SessionError, KnobError) as e:
         raise ReplayError(f"{rec.folder}: {e}") from None
     got = meta.model_identity(s.model)
     if strict and got["config_sha256"] != h["model"]["config_sha256"]:
@@ -51,9 +49,17 @@ def replay_session(rec, model=None, device: str = "cpu", strict: bool = True):
                           f"{got['config_sha256'][:12]}; pass the recorded model, or strict=False to replay anyway")
     s.reset(rec.prompt_path)
     for p in h.get("prefix_actions", []):
-        s.steps, s.temperature = p["steps"], p["temperature"]
+        _configure(s, knobs, p, rec)
         s.step(p["action"])
     return s
+
+
+def _configure(s, knobs: Knobs, m: dict, rec) -> None:
+    """The recording's knobs with the steps and temperature in force for frame meta ``m``, given to ``s``."""
+    try:
+        s.configure(knobs.replace(maskgit_steps=m["steps"], temperature=m["temperature"]))
+    except KnobError as e:
+        raise ReplayError(f"{rec.folder}: frame {m.get('i', '?')}: {e}") from None
 
 
 def replay(rec, model=None, device: str = "cpu", strict: bool = True) -> Iterator[np.ndarray]:
@@ -62,9 +68,10 @@ def replay(rec, model=None, device: str = "cpu", strict: bool = True) -> Iterato
     if not rec.header.get("replayable", True):
         raise ReplayError(f"{rec.folder}: cannot be replayed ({'; '.join(rec.header.get('notes', []))})")
     s = replay_session(rec, model, device, strict)
+    knobs = meta.header_knobs(rec.header)
     yield s.frame
     for m in rec.metas()[1:]:
-        s.steps, s.temperature = m["steps"], m["temperature"]
+        _configure(s, knobs, m, rec)
         yield s.step(m["action"])
 
 

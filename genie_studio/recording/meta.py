@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from genie_studio.fsutil import atomic_write_json, read_versioned_json
+from genie_studio.knobs import DECODERS, PRECISIONS, Knobs
 from genie_studio.recording.chunks import RecordingError
 
 FORMAT = "genie-studio-recording"
@@ -17,6 +18,8 @@ VERSION = 1
 HEADER = "recording.json"
 PROMPT = "prompt.png"
 VOICE = "voice.wav"
+# what a header written before these fields existed was made with (facts about old files, not defaults)
+LEGACY_DECODER, LEGACY_PRECISION = "free", "fp32"
 
 
 def model_identity(model) -> dict:
@@ -33,7 +36,7 @@ def model_identity(model) -> dict:
 
 def new_header(*, name: str, model: dict, seed: int, steps: int, temperature: float, precision: str,
                context: int | None, resolution, labels: list[str], fps: float, clock: str,
-               decoder: str = "free", endless: bool = False) -> dict:
+               decoder: str = LEGACY_DECODER, endless: bool = False) -> dict:
     return {
         "format": FORMAT, "version": VERSION, "name": name,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -44,6 +47,17 @@ def new_header(*, name: str, model: dict, seed: int, steps: int, temperature: fl
         "prefix_actions": [], "replayable": True, "notes": [], "audio": None,
         "closed": False, "frames": None, "duration": None,
     }
+
+
+def header_knobs(h: dict) -> Knobs:
+    """The knobs a recording was made with (its model: the recorded folder where it still exists, else the
+    name). The device is not recorded: the default's."""
+    path = h["model"].get("path")
+    return Knobs.from_dict({"model": path if path and Path(path).is_dir() else h["model"]["name"],
+                            "seed": h["seed"], "maskgit_steps": h["steps"], "temperature": h["temperature"],
+                            "precision": h.get("precision", LEGACY_PRECISION) if h.get("precision", LEGACY_PRECISION)
+                            in PRECISIONS else None, "context": h.get("context"), "fps": h.get("fps"),
+                            "decoder": h.get("decoder", LEGACY_DECODER), "endless": h.get("endless", False)})
 
 
 def read_header(folder: Path) -> dict:
@@ -98,7 +112,7 @@ def check_header(h: dict, where) -> dict:
             bad(f"{k} must be a non-negative integer")
     if not _num(h.get("temperature"), 0.0):
         bad("temperature must be a finite number")
-    if h.get("decoder", "free") not in ("copy", "free") or not isinstance(h.get("endless", False), bool):
+    if h.get("decoder", LEGACY_DECODER) not in DECODERS or not isinstance(h.get("endless", False), bool):
         bad("decoder must be copy or free, and endless true or false")
     pre = h.get("prefix_actions", [])
     if not isinstance(pre, list) or not all(isinstance(p, dict) and isinstance(p.get("action"), int)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from genie_studio.fsutil import atomic_write_bytes
+from genie_studio.knobs import Knobs
 from genie_studio.recording import chunks, meta
 from genie_studio.recording.chunks import RecordingError
 from genie_studio.recording.wav import read_wav, repair_wav
@@ -42,7 +43,7 @@ class Recording:
 
     @property
     def fps(self) -> float:
-        return float(self.header.get("fps") or 15.0)
+        return float(self.header.get("fps") or Knobs().fps)
 
     @property
     def labels(self) -> list[str]:

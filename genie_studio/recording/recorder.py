@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from genie_studio.config import DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.fsutil import fsync_dir
+from genie_studio.knobs import Knobs
 from genie_studio.recording import chunks, meta
 from genie_studio.recording.chunks import RecordingError
 
@@ -32,13 +32,13 @@ log = logging.getLogger(__name__)
 
 class Recorder:
     def __init__(self, folder: str | os.PathLike, *, model: dict, prompt, labels: list[str], resolution,
-                 seed: int = 0, steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE,
-                 precision: str = "fp32",
-                 context: int | None = None, fps: float = 15.0, clock: str = "realtime",
-                 name: str | None = None, voice=None, flush_interval: float = 0.5, decoder: str = "free",
-                 endless: bool = False):
+                 seed: int | None = None, steps: int | None = None, temperature: float | None = None,
+                 precision: str = "fp32", context: int | None = None, fps: float | None = None,
+                 clock: str = "realtime", name: str | None = None, voice=None, flush_interval: float = 0.5,
+                 decoder: str | None = None, endless: bool | None = None):
         """``model`` is ``meta.model_identity(world_model)``; ``prompt`` is the prompt as given (path,
-        PIL image, array or bytes), stored losslessly as prompt.png so replay can start from it."""
+        PIL image, array or bytes), stored losslessly as prompt.png so replay can start from it. A knob
+        left None is its default (knobs.Knobs); ``precision`` is what the session resolved, never "auto"."""
         from genie_studio.session.prompt import open_image  # the one image decoder
 
         self.folder = Path(folder)
@@ -50,10 +50,12 @@ class Recorder:
             raise RecordingError(f"{self.folder}: cannot create the recording folder ({e.strerror})") from None
         img = open_image(prompt)
         img.save(self.folder / meta.PROMPT, format="PNG")
+        k = Knobs.from_dict({"seed": seed, "maskgit_steps": steps, "temperature": temperature, "fps": fps,
+                             "decoder": decoder, "endless": endless})
         self.header = meta.new_header(
-            name=name or self.folder.name, model=model, seed=seed, steps=steps, temperature=temperature,
-            precision=precision, context=context, resolution=resolution, labels=labels, fps=fps, clock=clock,
-            decoder=decoder, endless=endless)
+            name=name or self.folder.name, model=model, seed=k.seed, steps=k.maskgit_steps, temperature=k.temperature,
+            precision=precision, context=context, resolution=resolution, labels=labels, fps=k.fps, clock=clock,
+            decoder=k.decoder, endless=k.endless)
         meta.write_header(self.folder, self.header)
         self.labels = list(labels)
         self.session = None
@@ -80,7 +82,7 @@ class Recorder:
 
     # ---- construction around a WorldSession ---------------------------------------------------------
     @classmethod
-    def for_session(cls, session, folder, prompt, *, fps: float = 15.0, clock: str = "realtime",
+    def for_session(cls, session, folder, prompt, *, fps: float | None = None, clock: str = "realtime",
                     name: str | None = None, voice=None, flush_interval: float = 0.5) -> Recorder:
         """Reset ``session`` to ``prompt`` and record its prompt frame; then call ``step``."""
         frame = session.reset(prompt)
@@ -96,7 +98,7 @@ class Recorder:
         return {"model": meta.model_identity(session.model), "prompt": prompt, "labels": session.labels,
                 "resolution": session.resolution, "seed": session.seed, "steps": session.steps,
                 "temperature": session.temperature, "precision": session.precision, "context": session.context,
-                "decoder": getattr(session, "decoder", "free"), "endless": getattr(session, "endless", False)}
+                "decoder": getattr(session, "decoder", None), "endless": getattr(session, "endless", None)}
 
     def step(self, action, inputs=()) -> np.ndarray:
         if self.session is None:

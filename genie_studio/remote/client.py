@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genie_studio.config import DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.knobs import Knobs
 from genie_studio.remote.connection import ConnectionLost, WorldConnection
 from genie_studio.remote.protocol import RemoteError, decode_frame
 from genie_studio.session.actions import ActionError, action_index
@@ -42,14 +42,15 @@ class RemoteModel:
 class RemoteSession:
     """A :class:`~genie_studio.session.protocol.Session` whose world runs on a server."""
 
-    def __init__(self, url: str, token: str | None = None, model: str | None = None, seed: int = 0,
-                 steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, *,
-                 encoding: str | None = None, decoder: str = DEFAULT_DECODER, endless: bool = False,
-                 timeout: float = 60.0, reconnect_timeout: float = 30.0, cafile: str | None = None):
+    def __init__(self, url: str, token: str | None = None, model: str | None = None, knobs: Knobs | None = None, *,
+                 encoding: str | None = None, timeout: float = 60.0, reconnect_timeout: float = 30.0,
+                 cafile: str | None = None):
+        """``model``: a model the server serves (None: its default); ``knobs``: their live ones (knobs.LIVE)
+        are this session's, the others are the server's."""
         self.url, self._token, self._cafile = url, token, cafile
         self.timeout, self.reconnect_timeout = float(timeout), float(reconnect_timeout)
-        self.seed, self._steps, self._temperature = int(seed), int(steps), float(temperature)
-        self.decoder, self.endless = decoder, bool(endless)  # sent with each open: they apply from the next reset
+        self.knobs = knobs or Knobs()  # steps and temperature as the server has them; the rest for the next reset
+        self._world = self.knobs  # the knobs the open world was opened with (a replay opens it again with them)
         self.encoding = encoding or _default_encoding(url)
         self.last_rtt_ms: float | None = None
         self.reconnects = self.replays = 0
@@ -126,29 +127,50 @@ class RemoteSession:
 
     @property
     def steps(self) -> int:
-        return self._steps
-
-    @steps.setter
-    def steps(self, value: int) -> None:
-        self._set(steps=int(value))
+        return self.knobs.maskgit_steps
 
     @property
     def temperature(self) -> float:
-        return self._temperature
+        return self.knobs.temperature
 
-    @temperature.setter
-    def temperature(self, value: float) -> None:
-        self._set(temperature=float(value))
+    @property
+    def seed(self) -> int:
+        return self.knobs.seed
+
+    @property
+    def decoder(self) -> str:
+        return self.knobs.decoder
+
+    @property
+    def endless(self) -> bool:
+        return self.knobs.endless
 
     def action_index(self, action) -> int:
         return action_index(action, self.labels)
+
+    def configure(self, knobs: Knobs) -> None:
+        """New knobs in one ``configure`` message (only while a world is open; else they wait for the next
+        reset). Steps and temperature apply from the next step; the seed, decoder and endless from the next reset."""
+        with self._lock:
+            if self._prompt is not None and not self._closed and knobs.live() != self.knobs.live():
+                try:
+                    header, _ = self._mutate({"type": "configure", "knobs": knobs.live()})
+                except RemoteError as e:
+                    if e.code != "unknown_type":
+                        raise
+                    header, _ = self._mutate({"type": "set", "steps": knobs.maskgit_steps,  # a server before
+                                              "temperature": knobs.temperature})  # configure (docs/protocol.md)
+                    header = {"knobs": {"maskgit_steps": header["steps"], "temperature": header["temperature"]}}
+                knobs = Knobs.from_dict(header.get("knobs") or {}, knobs)
+            self.knobs = knobs
 
     def reset(self, prompt, seed: int | None = None) -> np.ndarray:
         """Open a session on the server from any image (path, PIL image, array, bytes)."""
         data = _prompt_bytes(prompt)
         with self._lock:
             if seed is not None:
-                self.seed = int(seed)
+                self.knobs = self.knobs.replace(seed=int(seed))
+            self._world = self.knobs
             self._close_session()
             self._prompt, self._log, self._frames = data, [], []
             self._reopen()
@@ -159,7 +181,7 @@ class RemoteSession:
         with self._lock:
             self._require_open()
             header, frame = self._mutate({"type": "step", "action": idx})
-            self._log.append([idx, self._steps, self._temperature])
+            self._log.append([idx, self.steps, self.temperature])
             self._take(header, frame, replace=False)
             return self.frame
 
@@ -210,10 +232,9 @@ class RemoteSession:
 
     def sibling(self) -> RemoteSession:
         """Another session of the same model and settings on the same server (a new connection)."""
-        return RemoteSession(self.url, token=self._token, model=self.model_name, seed=self.seed, steps=self.steps,
-                             temperature=self.temperature, encoding=self.encoding, timeout=self.timeout,
-                             decoder=self.decoder, endless=self.endless,
-                             reconnect_timeout=self.reconnect_timeout, cafile=self._cafile)
+        return RemoteSession(self.url, token=self._token, model=self.model_name, knobs=self.knobs,
+                             encoding=self.encoding, timeout=self.timeout, reconnect_timeout=self.reconnect_timeout,
+                             cafile=self._cafile)
 
     def __enter__(self) -> RemoteSession:
         return self
@@ -314,9 +335,9 @@ class RemoteSession:
         return None
 
     def _reopen(self) -> None:
-        msg = {"type": "open", "model": self.model_name, "seed": self.seed, "steps": self._steps,
-               "temperature": self._temperature, "replay": self._log, "decoder": self.decoder,
-               "endless": self.endless}
+        w = self._world
+        msg = {"type": "open", "model": self.model_name, "seed": w.seed, "steps": self.steps,
+               "temperature": self.temperature, "replay": self._log, "decoder": w.decoder, "endless": w.endless}
         if self.encoding:
             msg["encoding"] = self.encoding
         for attempt in range(RECOVER_TRIES):
@@ -341,15 +362,6 @@ class RemoteSession:
         else:
             self._frames.append(frame)
         del self._frames[:max(0, len(self._frames) - (header["index"] + 1))]
-
-    def _set(self, **knobs) -> None:
-        with self._lock:
-            if self._prompt is not None and not self._closed:
-                header, _ = self._mutate({"type": "set", **knobs})
-                self._steps, self._temperature = header["steps"], header["temperature"]
-            else:
-                self._steps = knobs.get("steps", self._steps)
-                self._temperature = knobs.get("temperature", self._temperature)
 
     def _close_session(self) -> None:
         if self._sid is None:
@@ -405,11 +417,10 @@ def open_remote(s: SessionSettings) -> RemoteSession:
     from genie_studio.registry import DEFAULT_MODEL
     from genie_studio.remote.auth import AuthError, read_token
 
-    m = s.model
-    named = isinstance(m, str) and m not in ("default", DEFAULT_MODEL) and "/" not in m and "\\" not in m
+    m = s.knobs.model
+    named = m not in ("default", DEFAULT_MODEL) and "/" not in m and "\\" not in m
     try:
         token = s.token or (read_token(s.token_file) if s.token_file else None)
-        return RemoteSession(s.server_url or "", token=token, model=m if named else None, steps=s.steps,
-                             temperature=s.temperature, seed=s.seed, decoder=s.decoder, endless=s.endless)
+        return RemoteSession(s.server_url or "", token=token, model=m if named else None, knobs=s.knobs)
     except (AuthError, RemoteError, ValueError) as e:
         raise SessionError(str(e), "server") from None

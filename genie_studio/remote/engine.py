@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from genie_studio.config import DEFAULT_DECODER
+from genie_studio.knobs import Knobs
 from genie_studio.remote.protocol import encode_frame
 from genie_studio.session import compiled
 from genie_studio.session.open import SessionSettings, open_local
@@ -81,11 +81,11 @@ class Engine:
     async def run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    def new_session(self, model: str, seed: int, steps: int, temperature: float, decoder: str = DEFAULT_DECODER,
-                    endless: bool = False) -> WorldSession:
-        return open_local(SessionSettings(model=self.models[model], device=self.device, precision=self.precision,
-                                          steps=steps, temperature=temperature, seed=seed, compile=False,
-                                          decoder=decoder, endless=endless))
+    def new_session(self, model: str, knobs: Knobs) -> WorldSession:
+        """A session of a served model with ``knobs``' live ones (the engine's device and precision; the
+        engine compiles for all its sessions at once)."""
+        knobs = knobs.replace(device=self.device, precision=self.precision, compile=False)
+        return open_local(SessionSettings(knobs=knobs, loaded=self.models[model]))
 
     def compile_in_background(self, batches=compiled.BUCKETS, on_done=None) -> threading.Thread:
         """Load, or build once per machine, every model's compiled graphs for these batch sizes, on a

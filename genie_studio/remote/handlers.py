@@ -13,7 +13,7 @@ import logging
 
 from PIL import Image
 
-from genie_studio.config import DECODERS, DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
+from genie_studio.knobs import DECODERS, LIVE, MAX_SEED, MAX_TEMPERATURE, KnobError, Knobs
 from genie_studio.remote import jsonlog
 from genie_studio.remote.engine import Hosted
 from genie_studio.remote.protocol import ENCODINGS, ProtocolError, dumps, encode_frame, error, field, pack
@@ -21,8 +21,6 @@ from genie_studio.session import image_decode
 from genie_studio.session.actions import ActionError, action_index
 from genie_studio.session.prompt import MAX_SIDE, PromptError
 
-MAX_SEED = 2**63 - 1
-MAX_TEMPERATURE = 100.0
 REPLAY_CHUNK = 1  # replayed steps per background job: a batch of other clients' steps waits for one at most
 
 
@@ -30,8 +28,8 @@ class Handlers:
     def __init__(self, server):
         self.server = server
         self.table = {"ping": self.ping, "models": self.models, "open": self.open, "step": self.step,
-                      "rewind": self.rewind, "set": self.set, "resume": self.resume, "close": self.close,
-                      "hello": self.hello}
+                      "rewind": self.rewind, "set": self.set, "configure": self.configure, "resume": self.resume,
+                      "close": self.close, "hello": self.hello}
 
     async def run(self, conn, msg: dict, payload: bytes, rid) -> None:
         kind = msg["type"]
@@ -84,12 +82,13 @@ class Handlers:
         model = field(msg, "model", str, eng.default)
         if model not in eng.models:
             raise ProtocolError("unknown_model", f"no model {model[:60]!r} here; models: {', '.join(eng.models)}")
-        seed = field(msg, "seed", int, 0, 0, MAX_SEED)
-        steps = field(msg, "steps", int, DEFAULT_MASKGIT_STEPS, 1, cfg.max_steps)
-        temperature = field(msg, "temperature", float, DEFAULT_TEMPERATURE, 0.0, MAX_TEMPERATURE)
+        endless = field(msg, "endless", (False, True), None)
+        knobs = Knobs.from_dict({"seed": field(msg, "seed", int, None, 0, MAX_SEED),
+                                 "maskgit_steps": field(msg, "steps", int, None, 1, cfg.max_steps),
+                                 "temperature": field(msg, "temperature", float, None, 0.0, MAX_TEMPERATURE),
+                                 "decoder": field(msg, "decoder", DECODERS, None),
+                                 "endless": None if endless is None else bool(endless)})  # absent: the default
         encoding = field(msg, "encoding", ENCODINGS, cfg.default_encoding)
-        decoder = field(msg, "decoder", DECODERS, DEFAULT_DECODER)
-        endless = bool(field(msg, "endless", (False, True), False))
         replay = self._replay(msg, eng.models[model].action_labels)
         if not payload:
             raise ProtocolError("bad_request", "open needs the prompt image (PNG bytes) as its binary payload")
@@ -108,7 +107,7 @@ class Handlers:
             prompt = await self._prompt(conn, payload)
             async with srv.open_slots:  # a few opens at a time, as background work: steps of open sessions
                 # keep their share of the engine
-                session = eng.new_session(model, seed, steps, temperature, decoder, endless)
+                session = eng.new_session(model, knobs)
                 session.max_history = cfg.max_rewind + session.context - 1
                 frame = await srv.batcher.background(session.reset, prompt)
                 for i in range(0, len(replay), REPLAY_CHUNK):
@@ -117,7 +116,7 @@ class Handlers:
                     if wait:
                         await asyncio.sleep(wait)
                     await srv.batcher.background(self._replay_chunk, session, chunk)
-                session.steps, session.temperature = steps, temperature
+                session.configure(knobs)  # the knobs after the replay
                 frame = session.frame
         finally:
             conn.opening -= 1
@@ -126,7 +125,7 @@ class Handlers:
                         touched=bool(replay))  # a replayed history is worth a resume slot
         if not srv.add(conn, hosted):
             raise ProtocolError("unknown_session", "the connection closed while the session was opening")
-        jsonlog.log("session_opened", client=conn.cid, session=sid, model=model, seed=seed, replayed=len(replay))
+        jsonlog.log("session_opened", client=conn.cid, session=sid, model=model, seed=knobs.seed, replayed=len(replay))
         return self._opened(hosted, rid, encode_frame(frame, encoding))
 
     async def _prompt(self, conn, payload):
@@ -165,10 +164,8 @@ class Handlers:
     @staticmethod
     def _replay_chunk(session, chunk) -> None:
         for action, steps, temperature in chunk:
-            if steps is not None:
-                session.steps = steps
-            if temperature is not None:
-                session.temperature = temperature
+            now = live_knobs(session)
+            session.configure(Knobs.from_dict({"maskgit_steps": steps, "temperature": temperature}, now))
             session.step(action)
 
     @staticmethod
@@ -182,7 +179,8 @@ class Handlers:
         s = hosted.session
         return pack(hosted.header(type="opened", id=rid, resume=hosted.resume, model=hosted.model,
                                   labels=s.labels, resolution=list(s.resolution), seed=s.seed, steps=s.steps,
-                                  temperature=s.temperature, action=s.actions[-1] if s.actions else None),
+                                  temperature=s.temperature, knobs=live_knobs(s).live(),
+                                  action=s.actions[-1] if s.actions else None),
                     payload)
 
     async def step(self, conn, msg, payload, rid):
@@ -197,12 +195,12 @@ class Handlers:
         return pack({"type": "frame", "id": rid, **header}, data)
 
     def _spend_step(self, conn) -> None:
-        """A step's share of the connection's step budget (steps, and set and rewind, which also take
-        the engine thread), or ``rate_limited``."""
+        """A step's share of the connection's step budget (steps, and set, configure and rewind, which also
+        take the engine thread), or ``rate_limited``."""
         wait = conn.bucket.take()
         if wait:
-            raise ProtocolError("rate_limited", f"over {self.server.cfg.step_rate:g} steps/s (set and rewind "
-                                                "count as steps)", retry_after_ms=int(wait * 1000) + 1)
+            raise ProtocolError("rate_limited", f"over {self.server.cfg.step_rate:g} steps/s (set, configure "
+                                                "and rewind count as steps)", retry_after_ms=int(wait * 1000) + 1)
 
     async def rewind(self, conn, msg, payload, rid):
         hosted = self._own(conn, msg)
@@ -225,24 +223,48 @@ class Handlers:
         return pack({"type": "frame", "id": rid, "action": None, **header}, data)
 
     async def set(self, conn, msg, payload, rid):
+        """The first protocol's knob message (steps and temperature); ``configure`` takes them all."""
         hosted = self._own(conn, msg)
-        steps = field(msg, "steps", int, None, 1, self.server.cfg.max_steps)
-        temperature = field(msg, "temperature", float, None, 0.0, MAX_TEMPERATURE)
+        knobs = {"maskgit_steps": field(msg, "steps", int, None, 1, self.server.cfg.max_steps),
+                 "temperature": field(msg, "temperature", float, None, 0.0, MAX_TEMPERATURE)}
+        version, now = await self._configure(conn, hosted, knobs)
+        return dumps({"type": "set", "id": rid, "session": hosted.sid, "version": version,
+                      "steps": now.maskgit_steps, "temperature": now.temperature})
+
+    async def configure(self, conn, msg, payload, rid):
+        """New live knobs (knobs.LIVE) in one message: ``{"knobs": {"temperature": 0.7, ...}}``."""
+        hosted = self._own(conn, msg)
+        version, now = await self._configure(conn, hosted, self._live(field(msg, "knobs", dict)))
+        return dumps({"type": "configured", "id": rid, "session": hosted.sid, "version": version,
+                      "knobs": now.live()})
+
+    def _live(self, knobs: dict) -> dict:
+        """A ``configure`` message's knobs, checked like any field (``bad_request``, never a crash)."""
+        other = sorted(set(knobs) - set(LIVE), key=str)
+        if other:
+            raise ProtocolError("bad_request", f"{str(other[0])[:40]!r} is not a knob of a running session; it takes "
+                                               f"{', '.join(LIVE)}")
+        field(knobs, "maskgit_steps", int, None, 1, self.server.cfg.max_steps)  # this server's limit
+        try:
+            Knobs.from_dict(knobs, strict=True)
+        except KnobError as e:
+            raise ProtocolError("bad_request", str(e)) from None
+        return knobs
+
+    async def _configure(self, conn, hosted: Hosted, knobs: dict) -> tuple[int, Knobs]:
+        """Give the session the (checked) knobs that ``knobs`` names, in its order of requests; -> (its
+        version, its live knobs) after them."""
         self._spend_step(conn)
         hosted.touched = True
         async with hosted.lock:
             s = hosted.session
 
             def work():
-                if steps is not None:
-                    s.steps = steps
-                if temperature is not None:
-                    s.temperature = temperature
+                s.configure(Knobs.from_dict(knobs, live_knobs(s)))
                 hosted.version += 1
+                return hosted.version, live_knobs(s)
 
-            await self.server.engine.run(work)
-            return dumps({"type": "set", "id": rid, "session": hosted.sid, "version": hosted.version,
-                          "steps": s.steps, "temperature": s.temperature})
+            return await self.server.engine.run(work)
 
     async def resume(self, conn, msg, payload, rid):
         srv = self.server
@@ -272,6 +294,11 @@ class Handlers:
             self.server.drop(hosted)
         jsonlog.log("session_closed", client=conn.cid, session=hosted.sid)
         return dumps({"type": "closed", "id": rid, "session": hosted.sid})
+
+
+def live_knobs(s) -> Knobs:
+    """The live knobs (knobs.LIVE) a hosted session plays with now, the others at their defaults."""
+    return Knobs(maskgit_steps=s.steps, temperature=s.temperature, seed=s.seed, decoder=s.decoder, endless=s.endless)
 
 
 def _size(payload: bytes) -> tuple[int, int]:

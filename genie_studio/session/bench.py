@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from genie_studio.config import DECODERS
+from genie_studio.knobs import DECODERS
 from genie_studio.session import compiled
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.bundle import WorldModel

@@ -29,7 +29,8 @@ class SessionModel(Protocol):
 @runtime_checkable
 class Session(Protocol):
     """prompt -> step(action) -> frame. ``last_rtt_ms`` is the last server round trip (None locally);
-    ``patch`` is the tokenizer's patch size in pixels; ``close`` releases what the session holds."""
+    ``patch`` is the tokenizer's patch size in pixels; ``close`` releases what the session holds. ``seed``,
+    ``steps`` and ``temperature`` are read here; they change through ``configure``."""
 
     model: Any
     device: Any
@@ -63,6 +64,10 @@ class Session(Protocol):
     def actions(self) -> list[int]: ...
 
     def action_index(self, action) -> int: ...
+
+    def configure(self, knobs) -> None:
+        """Take new knobs (a ``knobs.Knobs``) in one call: its ``knobs.LIVE`` ones apply to this world."""
+        ...
 
     def reset(self, prompt, seed: int | None = None) -> np.ndarray: ...
 

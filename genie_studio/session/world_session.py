@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genie_studio.config import DECODERS, DEFAULT_DECODER, DEFAULT_MASKGIT_STEPS, DEFAULT_TEMPERATURE
 from genie_studio.data.probe import player_position
+from genie_studio.knobs import Knobs
 from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
 from genie_studio.session.devices import resolve_precision
@@ -37,6 +37,7 @@ from genie_studio.world.maskgit import decode_edits, decode_frame, sample_tokens
 from genie_studio.world.scroll import shift_cols
 
 MAX_HISTORY = 256  # frames kept for rewind
+_KIND = {"maskgit_steps": int, "temperature": float, "seed": int, "endless": bool}  # numpy numbers welcome
 
 
 @dataclass
@@ -59,24 +60,26 @@ class WorldSession:
     max_history: int = MAX_HISTORY  # frames kept (never fewer than the context window); a server keeps fewer
 
     def __init__(self, model: WorldModel | str | os.PathLike, device: str | torch.device = "cpu",
-                 steps: int = DEFAULT_MASKGIT_STEPS, temperature: float = DEFAULT_TEMPERATURE, seed: int = 0,
-                 context: int | None = None, precision: str = "auto", cached: bool = True,
-                 decoder: str = DEFAULT_DECODER, endless: bool = False):
+                 steps: int | None = None, temperature: float | None = None, seed: int | None = None,
+                 context: int | None = None, precision: str | None = None, cached: bool = True,
+                 decoder: str | None = None, endless: bool | None = None):
+        """A knob left None takes its default (knobs.Knobs)."""
+        given = {"maskgit_steps": steps, "temperature": temperature, "seed": seed, "precision": precision,
+                 "decoder": decoder, "endless": endless}
+        knobs = Knobs().replace(**{k: (_KIND[k](v) if k in _KIND else v) for k, v in given.items() if v is not None})
         if not isinstance(model, WorldModel):
             model = load_model(Path(model), device=device)
         if model.tokenizer is None or model.dynamics is None:
             raise ValueError("a WorldSession needs a model with a tokenizer and a dynamics component")
         self.model = model
         self.device = torch.device(device)
-        self.steps, self.temperature, self.seed = int(steps), float(temperature), int(seed)
+        self.steps, self.temperature, self.seed = knobs.maskgit_steps, knobs.temperature, knobs.seed
         self.context = int(context or model.dynamics.cfg.context)
         if self.context < 2:
             raise ValueError("context must be at least 2 frames")
-        self.precision = resolve_precision(precision, self.device.type)  # auto: bf16 only where it is native
+        self.precision = resolve_precision(knobs.precision, self.device.type)  # auto: bf16 only where it is native
         self.cached = cached
-        if decoder not in DECODERS:
-            raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, not {decoder!r}")
-        self.decoder, self.endless = decoder, bool(endless)
+        self.decoder, self.endless = knobs.decoder, knobs.endless
         self.level: LevelMemory | None = None  # the whole drawing, with decoder "copy"
         self.generator = torch.Generator().manual_seed(self.seed)
         self.history: list[_Frame] = []
@@ -122,6 +125,12 @@ class WorldSession:
 
     def action_index(self, action) -> int:
         return action_index(action, self.labels)
+
+    def configure(self, knobs: Knobs) -> None:
+        """Take the knobs a running world takes (knobs.LIVE): steps and temperature from the next step; the
+        seed, the decoder and endless from the next reset. The others are fixed when the session opens."""
+        self.steps, self.temperature, self.seed = knobs.maskgit_steps, knobs.temperature, knobs.seed
+        self.decoder, self.endless = knobs.decoder, knobs.endless
 
     def step(self, action) -> np.ndarray:
         return step_many([self], [action])[0]

@@ -61,7 +61,7 @@ def test_every_option_has_a_help_line_with_its_default():
         for a in _options(leaf):
             assert a.help, f"genie-studio {' '.join(path)} {a.option_strings or a.dest} has no help"
     play = dict(_leaves(parser))[("play",)].format_help()
-    assert "(default: 30)" in play and "(default: 0)" in play  # --fps, --seed
+    assert "the settings' value, 30 unless changed" in play and "the settings' value, 0 unless" in play  # --fps, --seed
     assert "(default: None)" not in play
 
 

@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from genie_studio.knobs import Knobs
 from genie_studio.remote.client import RemoteSession
 from genie_studio.remote.engine import Engine
 from genie_studio.remote.limits import ServerConfig
@@ -29,7 +30,7 @@ def test_dropped_connection_resumes_without_replay(make_server, local):
     st = make_server()
     proxy = CuttableProxy(st.server.port)
     try:
-        with RemoteSession(proxy.url, token=TOKEN, seed=4) as r:
+        with RemoteSession(proxy.url, token=TOKEN, knobs=Knobs(seed=4)) as r:
             assert np.array_equal(r.reset(prompt_png(3)), local.frame)
             for i, a in enumerate(ACTIONS):
                 if i == 3:
@@ -50,7 +51,7 @@ def test_server_restart_replays_the_session(model_dir, local):
     first = ServerThread(Engine.from_paths([model_dir], precision="fp32"), ServerConfig(**cfg)).start()
     port, second = first.server.port, None
     try:
-        r = RemoteSession(first.url, token=TOKEN, seed=4, reconnect_timeout=20)
+        r = RemoteSession(first.url, token=TOKEN, knobs=Knobs(seed=4), reconnect_timeout=20)
         r.reset(prompt_png(3))
         got, errors = [], []
 

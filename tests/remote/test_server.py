@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from genie_studio.knobs import Knobs
 from genie_studio.remote.client import RemoteSession
 from genie_studio.remote.engine import Engine
 from genie_studio.remote.limits import ServerConfig
@@ -58,7 +59,7 @@ def test_refuses_public_address_without_token(model_dir):
 def test_a_remote_world_keeps_the_drawing_like_a_local_one(make_server, model_dir):
     st = make_server()
     local = WorldSession(load_model(model_dir), precision="fp32", seed=5, decoder="copy", endless=True)
-    with RemoteSession(st.url, token=TOKEN, seed=5, decoder="copy", endless=True) as remote:
+    with RemoteSession(st.url, token=TOKEN, knobs=Knobs(seed=5, decoder="copy", endless=True)) as remote:
         assert np.array_equal(remote.reset(prompt_png(3)), local.reset(prompt_png(3)))
         for a in ["right", "right", "left", "jump"]:
             assert np.array_equal(remote.step(a), local.step(a))
@@ -133,14 +134,17 @@ def test_remote_frames_equal_local_frames(make_server, model_dir):
     st = make_server()
     actions = ["right", "right", "jump", 1, 0, 2, 3, 3, 1, 2]
     local = WorldSession(load_model(model_dir), precision="fp32", seed=11, steps=3, temperature=0.7)
-    with RemoteSession(st.url, token=TOKEN, seed=11, steps=3, temperature=0.7) as remote:
+    with RemoteSession(st.url, token=TOKEN, knobs=Knobs(seed=11, maskgit_steps=3, temperature=0.7)) as remote:
         assert remote.labels == local.labels and remote.resolution == local.resolution
         for enc_frame, loc in [(remote.reset(prompt_png(2)), local.reset(prompt_png(2)))]:
             assert np.array_equal(enc_frame, loc)
         for a in actions:
             assert np.array_equal(remote.step(a), local.step(a))
         assert np.array_equal(remote.rewind(3), local.rewind(3))
-        remote.temperature = local.temperature = 1.3
+        hotter = remote.knobs.replace(temperature=1.3)  # one configure message
+        remote.configure(hotter)
+        local.configure(hotter)
+        assert remote.temperature == local.temperature == 1.3
         assert np.array_equal(remote.step("left"), local.step("left"))
         assert remote.actions == local.actions and len(remote.frames) == len(local.frames)
         assert all(np.array_equal(a, b) for a, b in zip(remote.frames, local.frames))
@@ -154,7 +158,7 @@ def test_remote_frames_equal_local_frames(make_server, model_dir):
 
 def test_concurrent_sessions_are_batched(make_server):
     st = make_server(batch_window_ms=20)
-    sessions = [RemoteSession(st.url, token=TOKEN, seed=i) for i in range(4)]
+    sessions = [RemoteSession(st.url, token=TOKEN, knobs=Knobs(seed=i)) for i in range(4)]
     for s in sessions:
         s.reset(prompt_png(1))
 

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from genie_studio.knobs import Knobs
 from genie_studio.remote.client import RemoteSession
 from genie_studio.remote.engine import StepBatcher
 from genie_studio.session.world_session import WorldSession
@@ -163,7 +164,7 @@ def test_server_sessions_rewind_a_bounded_depth(make_server, model_dir):
     wm = load_model(model_dir)
     local = WorldSession(wm, precision="fp32", seed=2)
     local.reset(prompt_png(1))
-    with RemoteSession(st.url, token=TOKEN, seed=2) as remote:
+    with RemoteSession(st.url, token=TOKEN, knobs=Knobs(seed=2)) as remote:
         remote.reset(prompt_png(1))
         assert remote._conn.welcome["limits"]["max_rewind"] == 3
         for a in [1, 2, 2, 3, 0, 1, 2, 3, 1, 1]:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from genie_studio.knobs import Knobs
 from genie_studio.session import compiled
 from genie_studio.session.world_session import WorldSession, step_many
 from genie_studio.world.tiny import tiny_world
@@ -133,7 +134,7 @@ def test_play_goes_on_while_the_graphs_build_in_the_background(compiling):
         if done == total:
             built.set()
 
-    s = open_local(SessionSettings(model=tiny_world(), precision="fp32", seed=3, compile_in_background=True,
+    s = open_local(SessionSettings(Knobs(precision="fp32", seed=3), loaded=tiny_world(), compile_in_background=True,
                                    on_compile=on_compile))
     s.reset(_prompt())
     frames, graph_seen = [], []

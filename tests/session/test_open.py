@@ -2,6 +2,7 @@
 
 import pytest
 
+from genie_studio.knobs import KnobError, Knobs
 from genie_studio.session.devices import resolve_precision
 from genie_studio.session.open import SessionError, SessionSettings, open_local
 from genie_studio.session.world_session import WorldSession
@@ -9,14 +10,14 @@ from genie_studio.world.tiny import tiny_world
 
 
 def test_a_folder_becomes_a_local_session_with_the_knobs(model_dir):
-    s = open_local(SessionSettings(model=str(model_dir), device="cpu", steps=3, temperature=0.5, seed=7))
+    s = open_local(SessionSettings(Knobs(model=str(model_dir), device="cpu", maskgit_steps=3, temperature=0.5, seed=7)))
     assert isinstance(s, WorldSession) and (s.steps, s.temperature, s.seed) == (3, 0.5, 7)
     assert s.precision == resolve_precision("auto", "cpu") and s.model.path == model_dir
 
 
 def test_a_loaded_model_is_used_as_is():
     wm = tiny_world()
-    s = open_local(SessionSettings(model=wm, device="cpu", precision="fp32", context=3))
+    s = open_local(SessionSettings(Knobs(device="cpu", precision="fp32", context=3), loaded=wm))
     assert s.model is wm and s.context == 3 and s.precision == "fp32"
 
 
@@ -27,15 +28,23 @@ def test_editor_settings_map_onto_the_builder(model_dir):
 
 
 @pytest.mark.parametrize("settings,part,match", [
-    (SessionSettings(model="no-such-model", device="cpu"), "model", "not found"),
-    (SessionSettings(device="tpu"), "device", "unknown device"),
-    (SessionSettings(precision="fp8", device="cpu"), "device", "unknown precision"),
+    (SessionSettings(Knobs(model="no-such-model", device="cpu")), "model", "not found"),
     (SessionSettings(token_file="t"), "device", "needs a server"),
 ])
 def test_failures_name_the_part_to_fix(settings, part, match):
     with pytest.raises(SessionError, match=match) as e:
         open_local(settings)
     assert e.value.part == part
+
+
+def test_a_knob_the_device_cannot_take_is_refused_before_anything_opens():
+    with pytest.raises(KnobError, match="device must be one of auto, cpu, cuda, not 'tpu'"):
+        Knobs(device="tpu")
+    with pytest.raises(KnobError, match="precision must be one of auto, bf16, fp32"):
+        Knobs(precision="fp8")
+    with pytest.raises(SessionError, match="knob temperature") as e:
+        SessionSettings.from_settings({"temperature": -1.0})
+    assert e.value.part == "knobs"
 
 
 def test_an_unknown_backend_is_refused():
