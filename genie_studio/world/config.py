@@ -15,11 +15,10 @@ class ConfigError(ValueError):
 # floats in lo..hi, bools, or one of a few words. The bounds are far above any model we train.
 _INTS = {"patch": (1, 64), "dec_patch": (1, 64), "dim": (1, 8192), "enc_depth": (0, 128), "dec_depth": (0, 128),
          "depth": (1, 128), "heads": (1, 256), "codebook": (2, 1 << 20), "vocab": (2, 1 << 20), "latent": (1, 8192),
-         "conv_width": (1, 4096), "num_actions": (1, 1024), "context": (1, 4096),
-         "history": (0, 1)}
+         "conv_width": (1, 4096), "num_actions": (1, 1024), "context": (1, 4096)}
 _SIZES = {"image_size": (1, 8192), "tokens_hw": (1, 1024)}
 _FLOATS = {"motion_weight": (0.0, 1e6), "context_noise": (0.0, 1.0)}
-_WORDS = {"arch": ("vit", "conv"), "decoder": ("conv", "transformer")}
+_WORDS = {"arch": ("vit", "conv"), "decoder": ("conv", "transformer"), "history": ("none", "frame", "rows")}
 
 
 def _check_field(cls: str, name: str, v) -> None:
@@ -116,7 +115,7 @@ class LAMConfig(_Config):
     num_actions: int = 8
     latent: int = 16
     motion_weight: float = 10.0  # extra loss weight on pixels that change between frames
-    history: int = 0  # frames before x_t the (conv) decoder also sees: 1 shows it the velocity
+    history: str = "none"  # what the conv decoder sees of x_{t-1}: "none", the "frame", or its "rows" (lam.py)
 
 
 @dataclass

@@ -11,9 +11,12 @@ the latent, and ~99% of samples collapse onto one code. Without history, the cod
 of the motion. The reconstruction loss is also weighted toward pixels that change between frames, so
 the few pixels that move (the player, the scrolled edges) are not drowned by the static background.
 
-``history=1`` also shows the conv decoder x_{t-1}: one frame back reveals velocity (a fall, the rise
-of a jump), so the code need not spend itself on the vertical state and can name the action alone
-(issue #25). The first pair of a clip sees x_t twice (no motion).
+Without history, the code must also say how fast the player falls or rises, which x_t does not show:
+a measured LAM split "noop" over three codes by vertical motion (issue #25). ``history`` shows the
+conv decoder some of x_{t-1}: ``"frame"``, all of it (velocity, and with it the horizontal motion
+to continue: the codes collapse, measured); ``"rows"``, only the mean colour of each row of x_{t-1}
+and of x_t, broadcast along the row: where things rise or fall, nothing of which way they go
+sideways. The first pair of a clip sees x_t as its frame before (no motion).
 """
 
 from __future__ import annotations
@@ -63,10 +66,11 @@ class LatentActionModel(nn.Module):
         self.enc_out = nn.Linear(cfg.dim, cfg.latent)
         # a dead code is found within ~40 steps (usage EMA 0.95), so a short run still resets it in time
         self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, usage_decay=0.95, dead_threshold=0.02)
-        if cfg.history and cfg.decoder != "conv":
+        if cfg.history != "none" and cfg.decoder != "conv":
             raise ConfigError("LAMConfig.history needs the conv decoder")
         if cfg.decoder == "conv":
-            self.conv_decoder = ConvDecoder(cfg.latent, cfg.conv_width, cfg.dec_depth, 1 + cfg.history)
+            extra = {"none": 0, "frame": 1, "rows": 2}[cfg.history]
+            self.conv_decoder = ConvDecoder(cfg.latent, cfg.conv_width, cfg.dec_depth, 1 + extra)
         else:
             self.dec_in = nn.Linear(pdim_dec, cfg.dim)
             self.dec_act = nn.Linear(cfg.latent, cfg.dim)
@@ -92,13 +96,15 @@ class LatentActionModel(nn.Module):
 
     def predict(self, frame: torch.Tensor, zq: torch.Tensor, before: torch.Tensor | None = None) -> torch.Tensor:
         """frame [B, N, H, W, 3], action latents [B, N, latent] -> next frames [B, N, H, W, 3];
-        ``before`` [B, N, H, W, 3]: the frames one step earlier (``history=1``; default: ``frame``)."""
+        ``before`` [B, N, H, W, 3]: the frames one step earlier (with ``history``; default: ``frame``)."""
         if self.cfg.decoder == "conv":
             x = (frame * 2 - 1).flatten(0, 1)
             inp = x
-            if self.cfg.history:
-                b = frame if before is None else before
-                inp = torch.cat([(b * 2 - 1).flatten(0, 1), x], -1)
+            if self.cfg.history != "none":
+                b = ((frame if before is None else before) * 2 - 1).flatten(0, 1)
+                if self.cfg.history == "rows":
+                    b = torch.cat([b.mean(2, keepdim=True), x.mean(2, keepdim=True)], -1).expand(-1, -1, x.shape[2], -1)
+                inp = torch.cat([b, x], -1)
             out = x + self.conv_decoder(inp, zq.flatten(0, 1))
             return (out.float().view(frame.shape) + 1) / 2
         p = patchify(frame * 2 - 1, self.cfg.dec_patch)
@@ -113,7 +119,7 @@ class LatentActionModel(nn.Module):
     def loss(self, frames: torch.Tensor):
         z = self._latents(frames)
         zq, idx, vq_loss, stats = self.vq(z)
-        before = torch.cat([frames[:, :1], frames[:, :-2]], 1) if self.cfg.history else None
+        before = torch.cat([frames[:, :1], frames[:, :-2]], 1) if self.cfg.history != "none" else None
         pred = self.predict(frames[:, :-1], zq, before)
         target = frames[:, 1:]
         moving = ((target - frames[:, :-1]).abs().amax(-1, keepdim=True) > 0.05).float()

@@ -60,21 +60,25 @@ def test_transformer_lam_decoder_option():
     assert lam.decode_action(x[:, 0], lam.infer_actions(x)[:, 0]).shape == (2, 16, 16, 3)
 
 
-def test_lam_history_shows_the_decoder_the_frame_before():
-    """history=1: the decoder's prediction depends on x_{t-1} (velocity); without a frame before it
-    sees x_t twice. A transformer decoder cannot take history."""
+@pytest.mark.parametrize("history", ["frame", "rows"])
+def test_lam_history_shows_the_decoder_the_frame_before(history):
+    """The decoder's prediction depends on x_{t-1} (velocity); without a frame before it sees x_t twice.
+    "rows" shows only each row's mean: a frame before moved sideways changes nothing. A transformer
+    decoder cannot take history."""
     cfg = dict(image_size=(16, 16), patch=8, dim=32, enc_depth=1, dec_depth=1, heads=2, num_actions=4, latent=8)
-    lam = LatentActionModel(LAMConfig(**cfg, history=1))
+    lam = LatentActionModel(LAMConfig(**cfg, history=history))
     torch.nn.init.normal_(lam.conv_decoder.out.weight, std=0.1)
     x, z = torch.rand(2, 1, 16, 16, 3), lam.vq.lookup(torch.tensor([[1], [2]]))
     still = lam.predict(x, z)
     assert torch.equal(still, lam.predict(x, z, x))
     assert not torch.allclose(still, lam.predict(x, z, torch.rand_like(x)))
+    sideways = torch.allclose(still, lam.predict(x, z, torch.roll(x, 3, dims=3)), atol=1e-5)
+    assert sideways == (history == "rows")
     loss, stats, _ = lam.loss(torch.rand(2, 3, 16, 16, 3))
     loss.backward()
-    assert lam.conv_decoder.inp.weight.shape[1] == 6 + 8 and torch.isfinite(loss)
+    assert lam.conv_decoder.inp.weight.shape[1] == 3 * (2 if history == "frame" else 3) + 8 and torch.isfinite(loss)
     with pytest.raises(ConfigError, match="history"):
-        LatentActionModel(LAMConfig(**cfg, history=1, decoder="transformer"))
+        LatentActionModel(LAMConfig(**cfg, history=history, decoder="transformer"))
 
 
 def test_gradients_reach_encoder_through_quantizer():
