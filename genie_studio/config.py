@@ -24,7 +24,7 @@ from pathlib import Path
 import appdirs
 
 from genie_studio.fsutil import atomic_write_json
-from genie_studio.knobs import DECODERS, KnobError, Knobs
+from genie_studio.knobs import KnobError, Knobs
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +44,6 @@ def default_settings() -> dict:
         "recent_files": [],
         "window": {},
     }
-
-
-def __getattr__(name: str):
-    # evaluate/card.py still imports these two from here; they are knobs.DECODERS and Knobs().decoder
-    if name == "DECODERS":
-        return DECODERS
-    if name == "DEFAULT_DECODER":
-        return Knobs().decoder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

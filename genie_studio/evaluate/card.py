@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 
-from genie_studio.config import DECODERS, DEFAULT_DECODER
 from genie_studio.controls.defaults import idle_index
 from genie_studio.data.dataset import ClipDataset
 from genie_studio.data.palette import classify
@@ -31,6 +30,7 @@ from genie_studio.evaluate.labels import control_action, control_test, label_act
 from genie_studio.evaluate.revealed import evaluate_revealed, level_drawings
 from genie_studio.evaluate.run import evaluate_model
 from genie_studio.fsutil import atomic_write_json, atomic_write_text
+from genie_studio.knobs import DECODERS, Knobs
 from genie_studio.resources import example_sketches
 from genie_studio.session.actions import parse_spec
 from genie_studio.session.prompt import fit_prompt
@@ -274,7 +274,7 @@ def measure(model_dir, evals: dict | None = None, docs=None, commands: str = "",
         "commands": commands,
         "notes": notes,
     }
-    report["fidelity"] = report["decoders"][DEFAULT_DECODER]["fidelity"]  # what a user gets by default
+    report["fidelity"] = report["decoders"][Knobs().decoder]["fidelity"]  # what a user gets by default
     report["params_total"] = sum(report["params"].values())
     report["seconds"] = round(time.time() - t0, 1)
     atomic_write_json(model_dir / "eval.json", {k: v for k, v in report.items() if k != "meta"})
