@@ -65,7 +65,8 @@ class LatentActionModel(nn.Module):
         self.encoder = STTransformer(cfg.dim, cfg.enc_depth, cfg.heads, temporal=True)
         self.enc_out = nn.Linear(cfg.dim, cfg.latent)
         # a dead code is found within ~40 steps (usage EMA 0.95), so a short run still resets it in time
-        self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, usage_decay=0.95, dead_threshold=0.02)
+        self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, usage_decay=0.95, dead_threshold=0.02,
+                                  diversity=cfg.diversity)
         if cfg.history != "none" and cfg.decoder != "conv":
             raise ConfigError("LAMConfig.history needs the conv decoder")
         if cfg.decoder == "conv":

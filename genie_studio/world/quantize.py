@@ -5,20 +5,32 @@ Latents and codes are L2-normalised before the nearest-neighbour search (cosine 
 keeps every code on the same sphere as the encoder outputs, so a code reset to an encoder output is
 immediately competitive, and it was what stopped the latent action model's collapse in our prototype
 (../shared/FINDINGS.md, "LAM collapse").
+
+``diversity`` > 0 adds that weight times log K - H(mean p) + mean H(p), where p is a latent's soft
+assignment to the codes (cosine similarity / ``DIVERSITY_TEMPERATURE``, softmax): the mutual information
+between latents and codes, subtracted from its maximum. It is zero when every latent sits clearly on one
+code and the batch spreads over all of them; latents that all point the same way, or sit between codes,
+pay up to 2 log K. A short run then uses its codes from the first steps, where dead-code resets alone
+cannot help an encoder whose outputs all point the same way (measured: a LAM on one code for its first
+160 steps, issue #25).
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+DIVERSITY_TEMPERATURE = 0.1  # of the soft assignment behind the diversity term
+
 
 class VectorQuantizer(nn.Module):
     def __init__(self, num_codes: int, dim: int, beta: float = 0.25, usage_decay: float = 0.99,
-                 dead_threshold: float = 1e-3):
+                 dead_threshold: float = 1e-3, diversity: float = 0.0):
         super().__init__()
-        self.num_codes, self.dim, self.beta = num_codes, dim, beta
+        self.num_codes, self.dim, self.beta, self.diversity = num_codes, dim, beta, diversity
         self.usage_decay, self.dead_threshold = usage_decay, dead_threshold
         self.codebook = nn.Parameter(F.normalize(torch.randn(num_codes, dim), dim=-1))
         # EMA of the fraction of vectors assigned to each code (starts uniform: nothing is dead yet).
@@ -44,6 +56,12 @@ class VectorQuantizer(nn.Module):
             codebook_loss = F.mse_loss(zq, zf.detach())
             commit_loss = F.mse_loss(zf, zq.detach())
             loss = codebook_loss + self.beta * commit_loss
+            if self.diversity > 0:
+                soft = torch.softmax(zf.reshape(-1, self.dim) @ codes.t() / DIVERSITY_TEMPERATURE, -1)
+                mean = soft.mean(0)
+                spread = -(mean * mean.clamp_min(1e-9).log()).sum()
+                sharp = -(soft * soft.clamp_min(1e-9).log()).sum(-1).mean()
+                loss = loss + self.diversity * (math.log(self.num_codes) - spread + sharp)
             zq_st = zf + (zq - zf).detach()
             counts = torch.bincount(idx, minlength=self.num_codes).float()
             frac = counts / counts.sum().clamp_min(1)

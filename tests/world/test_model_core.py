@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from genie_studio.world.config import ConfigError, DynamicsConfig, LAMConfig, TokenizerConfig
 from genie_studio.world.dynamics import Dynamics
@@ -96,6 +97,7 @@ def test_gradients_reach_encoder_through_quantizer():
 
 
 def test_dead_codes_are_reset():
+    torch.manual_seed(0)
     vq = VectorQuantizer(8, 4, usage_decay=0.5)
     z = torch.randn(64, 4) * 0.01 + torch.tensor([1.0, 0, 0, 0])  # everything near one direction
     for _ in range(20):
@@ -166,3 +168,24 @@ def test_inverse_cdf_sampling_follows_the_distribution():
     assert bool((cold == 1).all())
     sharp, _ = sample_tokens(logits, u, torch.tensor(0.25))  # low temperature: sharper than the model
     assert float((sharp == 1).float().mean()) > 0.9
+
+
+def test_the_diversity_term_spreads_a_collapsed_quantizer():
+    """Latents that all sit on one code pay; a batch spread clearly over all codes pays ~nothing; a few
+    steps of the term alone move collapsed latents onto several codes."""
+    torch.manual_seed(0)
+    codes = F.normalize(torch.tensor([[1.0, -0.3], [1, -0.1], [1, 0.1], [1, 0.3]]), dim=-1)
+    vq, base = VectorQuantizer(4, 2, diversity=1.0), VectorQuantizer(4, 2)
+    for q in (vq, base):
+        q.codebook.data.copy_(codes)
+    extra = lambda z: float(vq(z)[2] - base(z)[2])  # noqa: E731
+    assert extra(torch.tensor([[1.0, 0.1]]).repeat(8, 1)) > 0.9 * np.log(4)
+    assert extra(torch.tensor([[1.0, 0.0], [0, 1], [-1, 0], [0, -1]]).repeat(2, 1)) < 1.0  # clearly apart: little
+    z = (torch.tensor([[1.0, 0.1]]) + 0.01 * torch.randn(16, 2)).requires_grad_()
+    assert vq(z.detach())[3]["codes_used"] == 1
+    opt = torch.optim.SGD([z], lr=0.2)
+    for _ in range(100):
+        opt.zero_grad()
+        (vq(z)[2] - base(z)[2]).backward()
+        opt.step()
+    assert vq(z.detach())[3]["codes_used"] >= 3
