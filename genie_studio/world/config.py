@@ -116,6 +116,7 @@ class LAMConfig(_Config):
     latent: int = 16
     motion_weight: float = 10.0  # extra loss weight on pixels that change between frames
     diversity: float = 0.0  # weight of the code-usage spread term (quantize.py): 0 = off
+    center: bool = False  # normalise the latents with running batch statistics before quantizing (lam.py)
     history: str = "none"  # what the conv decoder sees of x_{t-1}: "none", the "frame", or its "rows" (lam.py)
 
 

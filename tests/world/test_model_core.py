@@ -189,3 +189,19 @@ def test_the_diversity_term_spreads_a_collapsed_quantizer():
         (vq(z)[2] - base(z)[2]).backward()
         opt.step()
     assert vq(z.detach())[3]["codes_used"] >= 3
+
+
+def test_centred_lam_latents_differ_between_frame_pairs_from_the_start():
+    """center=True: latents are batch-normalised before the quantizer, so a fresh LAM's latents already
+    point different ways (without it they share one direction); eval uses the running statistics."""
+    cfg = dict(image_size=(16, 16), patch=8, dim=32, enc_depth=1, dec_depth=1, heads=2, num_actions=8, latent=8)
+    x = torch.rand(8, 3, 16, 16, 3)
+    cos = {}
+    for center in (False, True):
+        torch.manual_seed(0)
+        lam = LatentActionModel(LAMConfig(**cfg, center=center))
+        z = F.normalize(lam._latents(x).flatten(0, 1), dim=-1)
+        cos[center] = float((z @ z.t()).mean())
+    assert cos[True] < 0.5 < cos[False], cos
+    lam.eval()
+    assert lam.infer_actions(x[:1]).shape == (1, 2)  # one clip alone: running statistics
