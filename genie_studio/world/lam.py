@@ -56,6 +56,30 @@ class ConvDecoder(nn.Module):
         return self.out(h).permute(0, 2, 3, 1)
 
 
+class RunningNorm(nn.Module):
+    """Batch normalisation without a scale or shift (``BatchNorm1d(affine=False)``'s arithmetic) whose
+    state is float tensors only, as a model file's must be (world/bundle.py): batch statistics in
+    training, running ones otherwise."""
+
+    def __init__(self, dim: int, momentum: float = 0.1, eps: float = 1e-5):
+        super().__init__()
+        self.momentum, self.eps = momentum, eps
+        self.register_buffer("running_mean", torch.zeros(dim))
+        self.register_buffer("running_var", torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x [N, dim]"""
+        if self.training and x.shape[0] > 1:
+            mean, var = x.mean(0), x.var(0, unbiased=False)
+            with torch.no_grad():
+                n = x.shape[0]
+                self.running_mean.lerp_(mean.detach(), self.momentum)
+                self.running_var.lerp_(var.detach() * n / (n - 1), self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        return (x - mean) / torch.sqrt(var + self.eps)
+
+
 class LatentActionModel(nn.Module):
     def __init__(self, cfg: LAMConfig):
         super().__init__()
@@ -71,7 +95,7 @@ class LatentActionModel(nn.Module):
         self.enc_out = nn.Linear(cfg.dim, cfg.latent)
         # centre: what the latents share (the summary token's constant part) is removed with running
         # statistics, so their directions on the code sphere are what differs between frame pairs
-        self.center = nn.BatchNorm1d(cfg.latent, affine=False) if cfg.center else None
+        self.center = RunningNorm(cfg.latent) if cfg.center else None
         # a dead code is found within ~40 steps (usage EMA 0.95), so a short run still resets it in time
         self.vq = VectorQuantizer(cfg.num_actions, cfg.latent, usage_decay=0.95, dead_threshold=0.02,
                                   diversity=cfg.diversity)

@@ -205,3 +205,17 @@ def test_centred_lam_latents_differ_between_frame_pairs_from_the_start():
     assert cos[True] < 0.5 < cos[False], cos
     lam.eval()
     assert lam.infer_actions(x[:1]).shape == (1, 2)  # one clip alone: running statistics
+
+
+def test_running_norm_is_batch_norm_without_affine_and_saves_floats_only():
+    from genie_studio.world.lam import RunningNorm
+
+    torch.manual_seed(0)
+    mine, ref = RunningNorm(4), torch.nn.BatchNorm1d(4, affine=False)
+    for _ in range(3):
+        x = torch.randn(16, 4) * 3 + 1
+        assert torch.allclose(mine(x), ref(x), atol=1e-5)
+    mine.eval(), ref.eval()
+    x = torch.randn(5, 4)
+    assert torch.allclose(mine(x), ref(x), atol=1e-5)
+    assert all(t.is_floating_point() for t in mine.state_dict().values())
