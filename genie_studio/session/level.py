@@ -26,9 +26,10 @@ Each frame is planned from the model's first MaskGIT pass (its free guess of the
 
 A model trained on drafts (``Dynamics(draft=True)``) decides more itself (:func:`draft_plan`): its
 camera head, read on the first, fully masked pass, picks the scroll (the most likely shift the drawing
-allows); the draft is the previous frame moved by it, the drawing's ``full`` view in the entering
-columns and its ``still`` view away from the dynamic things; the model then edits the draft
-(``world/maskgit.decode_edits``): it fills what is unknown and changes what moved.
+allows); the draft is the drawing's view there (``full`` in the entering columns, ``still`` elsewhere;
+the previous frame moved by the shift where nothing dynamic was found, a photo) with the cells around
+the player and the enemies open; the model then edits the draft (``world/maskgit.decode_edits``): it
+draws the open cells and changes what it is sure moved.
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
 def draft_plan(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, region: np.ndarray,
                camera_logits: torch.Tensor, mask_id: int, endless: bool = False) -> Plan:
     """The next frame's camera and draft for a model trained on drafts (module docstring): the shift its
-    camera head finds most likely among those the drawing allows; ``open`` marks the unknown tokens."""
+    camera head finds most likely among those the drawing allows; ``open`` marks the tokens to draw."""
     h, w = region.shape
     prev = prev_tokens.view(h, w)
     m = (len(camera_logits) - 1) // 2
@@ -199,9 +200,11 @@ def draft_plan(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
         still = mem.still[new].view(h, w).to(draft.device)
         enter = draft == mask_id
         draft[enter] = mem.full[new].view(h, w).to(draft.device)[enter]
-        moving = torch.from_numpy(_grow(shift_cols(region, s, False), OPEN_ROWS, OPEN_COLS)).to(draft.device)
         if region.any():  # the drawing, except where the player and the enemies move
-            draft = torch.where(moving | enter, draft, still)
+            draft = torch.where(enter, draft, still)
+    if region.any():  # around the player and the enemies, in screen and in level coordinates: the model draws
+        moving = torch.from_numpy(_grow(region | shift_cols(region, s, False), OPEN_ROWS, OPEN_COLS))
+        draft[moving.to(draft.device)] = mask_id
     return Plan(new, draft.flatten(), (draft == mask_id).flatten(), 0)
 
 
