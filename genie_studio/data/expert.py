@@ -4,14 +4,14 @@ The explorer (``data.agent.ExplorerAgent``) wanders in held intents so that a la
 sees every action; it is left unchanged. This agent plays a level the way a player who wants to
 finish it does: it runs right toward the goal and jumps over what would stop or kill it.
 
-Its default move is the explorer's reflex (run right; press right+jump when a pit, spikes, a step
-up or an enemy is right in front, and hold it while rising: a full-height jump), so its frames look like the footage the model was
-trained on. The reflex alone dies on about half of the levels (a long jump lands on spikes, a
-floating platform over a pit), so the expert *looks ahead*: the platformer is deterministic, so it
-simulates the reflex ``horizon`` frames on a copy of the game and, when that run would die, tries a
-few short alternatives (hold an action for 1..10 frames, then the reflex) and plays the first that
-survives and gets furthest. A plan that survives stays valid (nothing in the game is random), so it
-replans only every ``replan`` frames or when the plan runs out.
+Its default move is the explorer's reflex (run right; press right+jump when a pit, spikes, a step up or
+an enemy is right in front, and hold it while rising: a full-height jump), so its frames look like the
+footage the model was trained on. The reflex alone dies on about half of the levels (a long jump lands
+on spikes, a floating platform over a pit), so the expert *looks ahead*: the platformer is
+deterministic, so it simulates the reflex ``horizon`` frames on a copy of the game and, when that run
+would die, tries a few short alternatives (hold an action for 1..10 frames, then the reflex) and plays
+the first that survives and gets furthest. A plan that survives stays valid (nothing in the game is
+random), so it replans only every ``replan`` frames or when the plan runs out.
 """
 
 from __future__ import annotations
