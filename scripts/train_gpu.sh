@@ -7,6 +7,10 @@
 #   PRESET=tiny DEVICE=cpu BUDGET=30 EPISODES=8 QUICK=1 TRAIN_ARGS="--set batch=2 --set arch.dim=48" \
 #     OUT=runs/cpu-check scripts/train_gpu.sh                              # the CPU check of this script
 #
+# Per-component options: LAM_ARGS and DYNAMICS_ARGS (for example DYNAMICS_ARGS="--set arch.draft=true" trains
+# the copy-first dynamics, docs/world-is-the-drawing.md; LAM_ARGS="--set arch.center=true" the centred LAM,
+# docs/latent-actions.md); TRAIN_ARGS goes to all three.
+#
 # Every stage resumes: rerun the same command after an interruption and it carries on (data generation
 # skips a finished dataset, `train all --resume` skips finished components and resumes the current one
 # from its last checkpoint). Ship the result only when its card beats the shipped model's.
@@ -49,9 +53,10 @@ for part in "tokenizer 30" "lam 20" "dynamics 50"; do
   resume=""
   [ -d "$OUT/.train/$1" ] && resume=--resume  # an interrupted run: carry on with the length it was given
   stamp "train $1 ($PRESET, $DEVICE, $(( BUDGET * $2 / 100 )) s) $resume"
+  case $1 in lam) own=${LAM_ARGS:-} ;; dynamics) own=${DYNAMICS_ARGS:-} ;; *) own="" ;; esac
   # shellcheck disable=SC2086  # TRAIN_ARGS: extra `train` options, e.g. --set batch=2 for the CPU check
   $GENIE train "$1" --data "$DATA" --out "$OUT" --preset "$PRESET" --device "$DEVICE" --name "sketchworld-$PRESET" \
-    --time-budget $(( BUDGET * $2 / 100 )) $resume ${TRAIN_ARGS:-}
+    --time-budget $(( BUDGET * $2 / 100 )) $resume ${TRAIN_ARGS:-} $own
 done
 
 stamp "camera prior and card"
