@@ -146,9 +146,7 @@ def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
     prev = prev_tokens.view(h, w)
     smp = sampled.view(h, w)
     cf = torch.ones(h, w) if conf is None else conf.float().view(h, w)
-    lo, hi = (-10**9, 10**9) if endless or mem is None else (0, mem.cameras - 1)
-    if mem is None and not endless:
-        lo = hi = camera
+    lo, hi = _camera_range(mem, camera, endless)
     cands = [camera + d for d in range(-max_shift, max_shift + 1) if lo <= camera + d <= hi]
     views = {c: _view_tokens(mem, c, prev, camera, mask_id, (h, w)) for c in cands}
     away = torch.from_numpy(~_grow(region | shift_cols(region, 1, False) | shift_cols(region, -1, False)))
@@ -170,11 +168,7 @@ def plan_frame(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
         if step and camera + step in views:
             best, follow = camera + step, step
     s = best - camera
-    draft = views[best].clone()
-    if mem is not None and 0 <= best < mem.cameras:  # the entering columns show the drawn enemies
-        enter = shift_cols(torch.ones(h, w, dtype=torch.bool), s, False) == 0
-        full = mem.full[best].view(h, w).to(draft.device)
-        draft[enter] = full[enter]
+    draft = _level_draft(mem, best, s, prev, mask_id)
     opened = torch.from_numpy(_grow(region | shift_cols(region, s, False), OPEN_ROWS, OPEN_COLS)).to(draft.device)
     opened |= draft == mask_id
     if not region.any():  # nothing found that moves (a photo): open where the model confidently disagrees
@@ -189,20 +183,15 @@ def draft_plan(mem: LevelMemory | None, camera: int, prev_tokens: torch.Tensor, 
     h, w = region.shape
     prev = prev_tokens.view(h, w)
     m = (len(camera_logits) - 1) // 2
-    lo, hi = (-10**9, 10**9) if endless or mem is None else (0, mem.cameras - 1)
-    if mem is None and not endless:
-        lo = hi = camera
+    lo, hi = _camera_range(mem, camera, endless)
     order = sorted(range(-m, m + 1), key=lambda s: (-float(camera_logits[s + m]), abs(s)))
     s = next((s for s in order if lo <= camera + s <= hi), 0)
     new = camera + s
-    draft = shift_cols(prev, s, mask_id)
-    if mem is not None and 0 <= new < mem.cameras:
-        still = mem.still[new].view(h, w).to(draft.device)
-        enter = draft == mask_id
-        draft[enter] = mem.full[new].view(h, w).to(draft.device)[enter]
-        if region.any():  # the drawing, except where the player and the enemies move
-            draft = torch.where(enter, draft, still)
-    if region.any():  # around the player and the enemies, in screen and in level coordinates: the model draws
+    draft = _level_draft(mem, new, s, prev, mask_id)
+    if not region.any():  # nothing found that moves (a photo): the previous frame moved, the drawing as it enters
+        moved = shift_cols(prev, s, mask_id)
+        draft = torch.where(moved == mask_id, draft, moved)
+    else:  # around the player and the enemies, in screen and in level coordinates: the model draws
         moving = torch.from_numpy(_grow(region | shift_cols(region, s, False), OPEN_ROWS, OPEN_COLS))
         draft[moving.to(draft.device)] = mask_id
     return Plan(new, draft.flatten(), (draft == mask_id).flatten(), 0)
@@ -220,6 +209,25 @@ def prior_row(camera: dict, action: int, previous: int) -> dict | None:
     n = support[action][shifts.index(previous)] if support else SUPPORT_HALF
     w = n / (n + SUPPORT_HALF)
     return dict(zip(shifts, (w * row + (1 - w) * np.log(1 / len(shifts))).tolist()))
+
+
+def _camera_range(mem: LevelMemory | None, camera: int, endless: bool) -> tuple[int, int]:
+    """The cameras a frame may move to: the drawing's (its ends stop the view), anywhere when endless, and
+    only where it is without a drawing."""
+    if endless:
+        return -10**9, 10**9
+    return (0, mem.cameras - 1) if mem is not None else (camera, camera)
+
+
+def _level_draft(mem: LevelMemory | None, new: int, s: int, prev: torch.Tensor, mask_id: int) -> torch.Tensor:
+    """[h, w] the drawing seen from camera ``new`` after a shift of ``s``: its still view, the full one in the
+    entering columns (drawn enemies enter the view); outside the drawing, ``prev`` moved by ``s``."""
+    h, w = prev.shape
+    draft = _view_tokens(mem, new, prev, new - s, mask_id, (h, w)).clone()
+    if mem is not None and 0 <= new < mem.cameras:
+        enter = shift_cols(torch.ones(h, w, dtype=torch.bool), s, False) == 0
+        draft[enter] = mem.full[new].view(h, w).to(draft.device)[enter]
+    return draft
 
 
 def _view_tokens(mem, c: int, prev: torch.Tensor, camera: int, mask_id: int, hw) -> torch.Tensor:

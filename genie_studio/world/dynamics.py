@@ -93,20 +93,25 @@ class Dynamics(nn.Module):
         rate[:, -1] = rate[:, -1].clamp_min(0.5)  # at least one frame to predict
         mask = rand(B, T, S) < rate[..., None]
         inputs = tokens.masked_fill(mask, self.mask_id)
-        if self.cfg.context_noise > 0:
-            # Noise on the clean context frames: a share in U(0, context_noise) of their tokens is replaced by
-            # random codes, so that the model learns to repair the small errors its own rollouts feed back
-            # instead of copying them forward (drift), as GameNGen does with noised context frames.
-            share = self.cfg.context_noise * rand(B, T, 1)
-            noisy = (rand(B, T, S) < share) & (rate[..., None] == 0)
-            rnd = (rand(B, T, S) * self.cfg.vocab).long().clamp_max(self.cfg.vocab - 1)
-            inputs = torch.where(noisy, rnd, inputs)
+        inputs = self._context_noise(inputs, rate == 0, rand)
         logits = self(inputs, act_in)
         target = tokens[mask]
         picked = logits[mask]
         loss = F.cross_entropy(picked.float(), target)
         acc = float((picked.argmax(-1) == target).float().mean()) if target.numel() else 0.0
         return loss, {"acc": acc, "masked": int(mask.sum())}, None
+
+    def _context_noise(self, inputs: torch.Tensor, clean: torch.Tensor, rand) -> torch.Tensor:
+        """Noise on the clean context frames (``clean`` [B, T]): a share in U(0, context_noise) of their tokens
+        is replaced by random codes, so that the model learns to repair the small errors its own rollouts feed
+        back instead of copying them forward (drift), as GameNGen does with noised context frames."""
+        if self.cfg.context_noise <= 0:
+            return inputs
+        B, T, S = inputs.shape
+        share = self.cfg.context_noise * rand(B, T, 1)
+        noisy = (rand(B, T, S) < share) & clean[..., None]
+        rnd = (rand(B, T, S) * self.cfg.vocab).long().clamp_max(self.cfg.vocab - 1)
+        return torch.where(noisy, rnd, inputs)
 
     def _draft_loss(self, tokens: torch.Tensor, actions: torch.Tensor, clean_prob: float,
                     generator: torch.Generator | None):
@@ -129,11 +134,7 @@ class Dynamics(nn.Module):
         rate = torch.where(free, torch.ones(B, T, device=dev), rand(B, T))
         rate = torch.where(clean, torch.zeros_like(rate), rate)
         mask = rand(B, T, S) < rate[..., None]
-        if self.cfg.context_noise > 0:
-            share = self.cfg.context_noise * rand(B, T, 1)
-            noisy = (rand(B, T, S) < share) & clean[..., None]
-            rnd = (rand(B, T, S) * self.cfg.vocab).long().clamp_max(self.cfg.vocab - 1)
-            inputs = torch.where(noisy, rnd, inputs)
+        inputs = self._context_noise(inputs, clean, rand)
         wrong = drafted[..., None] & ~mask & (inputs != tokens)
         keep = drafted[..., None] & ~mask & ~wrong & (rand(B, T, S) < KEEP_SHARE)
         inputs = inputs.masked_fill(mask, self.mask_id)
