@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from genie_studio.remote.connection import WorldConnection  # noqa: E402
-from genie_studio.remote.protocol import ENCODINGS, RemoteError, decode_frame, encode_frame  # noqa: E402
+from genie_studio.remote.wire import ENCODINGS, RemoteError, decode_frame, encode_frame  # noqa: E402
 
 
 def bench_model(model: str, tiny: bool, tmp: Path) -> tuple[str, tuple[int, int]]:

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_server import bench_model, load, prompt_png  # noqa: E402
 from websockets.frames import Frame, Opcode  # noqa: E402
 
-from genie_studio.remote.protocol import dumps, pack  # noqa: E402
+from genie_studio.remote.wire import dumps, pack  # noqa: E402
 
 GRACE = 5.0  # --resume-grace of the server under test
 KINDS = ("silent", "big_frame", "flood", "leaver", "bad_auth", "bomb", "grabber")

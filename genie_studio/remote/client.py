@@ -20,7 +20,7 @@ import numpy as np
 
 from genie_studio.knobs import Knobs
 from genie_studio.remote.connection import ConnectionLost, WorldConnection
-from genie_studio.remote.protocol import RemoteError, decode_frame
+from genie_studio.remote.wire import RemoteError, decode_frame
 from genie_studio.session.actions import ActionError, action_index
 from genie_studio.session.open import SessionError, SessionSettings
 from genie_studio.session.prompt import PromptError, open_image

@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from genie_studio import __version__
-from genie_studio.remote.protocol import VERSION, ProtocolError, RemoteError, dumps, pack, parse
+from genie_studio.remote.wire import VERSION, ProtocolError, RemoteError, dumps, pack, parse
 
 
 class ConnectionLost(RemoteError):

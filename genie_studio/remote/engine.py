@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from genie_studio.knobs import Knobs
-from genie_studio.remote.protocol import encode_frame
+from genie_studio.remote.wire import encode_frame
 from genie_studio.session import compiled
 from genie_studio.session.open import SessionSettings, open_local
 from genie_studio.session.world_session import WorldSession, step_many

@@ -16,7 +16,7 @@ from PIL import Image
 from genie_studio.knobs import DECODERS, LIVE, MAX_SEED, MAX_TEMPERATURE, KnobError, Knobs
 from genie_studio.remote import jsonlog
 from genie_studio.remote.engine import Hosted
-from genie_studio.remote.protocol import ENCODINGS, ProtocolError, dumps, encode_frame, error, field, pack
+from genie_studio.remote.wire import ENCODINGS, ProtocolError, dumps, encode_frame, error, field, pack
 from genie_studio.session import image_decode
 from genie_studio.session.actions import ActionError, action_index
 from genie_studio.session.prompt import MAX_SIDE, PromptError

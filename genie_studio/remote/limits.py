@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from genie_studio.remote.auth import MIN_TOKEN
-from genie_studio.remote.protocol import DEFAULT_ENCODING, MAX_HEADER
+from genie_studio.remote.wire import DEFAULT_ENCODING, MAX_HEADER
 
 
 @dataclass

@@ -35,7 +35,7 @@ from genie_studio.remote.auth import bearer_token, check_token, is_loopback
 from genie_studio.remote.engine import Engine, Hosted, StepBatcher
 from genie_studio.remote.handlers import Handlers
 from genie_studio.remote.limits import ServerConfig, TokenBucket
-from genie_studio.remote.protocol import VERSION, ProtocolError, dumps, error, parse, request_id
+from genie_studio.remote.wire import VERSION, ProtocolError, dumps, error, parse, request_id
 
 log = jsonlog.log
 MAX_SOURCES = 4096  # source addresses whose upgrade budgets are remembered (the least recently seen go)

@@ -12,8 +12,8 @@ from websockets.sync.client import connect
 
 from genie_studio.remote.engine import Engine
 from genie_studio.remote.limits import ServerConfig
-from genie_studio.remote.protocol import VERSION, dumps, pack, parse
 from genie_studio.remote.thread import ServerThread
+from genie_studio.remote.wire import VERSION, dumps, pack, parse
 
 torch.set_num_threads(1)
 TOKEN = "test-token-0123456789abcdef"

@@ -11,7 +11,7 @@ from genie_studio.remote import jsonlog
 from genie_studio.remote.auth import check_token
 from genie_studio.remote.connection import WorldConnection
 from genie_studio.remote.limits import ServerConfig
-from genie_studio.remote.protocol import RemoteError, dumps, pack
+from genie_studio.remote.wire import RemoteError, dumps, pack
 from tests.remote import rawws
 from tests.remote.conftest import TOKEN, ask, prompt_png, raw_client, wait_for, ws_connect
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from genie_studio.remote.protocol import VERSION, dumps, parse
+from genie_studio.remote.wire import VERSION, dumps, parse
 from tests.remote import rawws
 from tests.remote.conftest import TOKEN, ask, prompt_png, raw_client, wait_for, ws_connect
 

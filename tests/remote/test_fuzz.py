@@ -4,7 +4,7 @@ server never crashes or answers 'internal', and no session outlives its connecti
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from genie_studio.remote.protocol import CODES, dumps, pack, parse
+from genie_studio.remote.wire import CODES, dumps, pack, parse
 from tests.remote.conftest import ask, prompt_png, raw_client, wait_for
 
 TYPES = ["hello", "models", "open", "step", "rewind", "set", "resume", "close", "ping", "frame", "", "STEP"]

@@ -14,7 +14,7 @@ import pytest
 
 from genie_studio.cli import main
 from genie_studio.remote.client import RemoteSession
-from genie_studio.remote.protocol import RemoteError
+from genie_studio.remote.wire import RemoteError
 from genie_studio.session.devices import resolve_precision
 from tests.remote.conftest import prompt_png
 

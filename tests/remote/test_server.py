@@ -11,8 +11,8 @@ from genie_studio.knobs import Knobs
 from genie_studio.remote.client import RemoteSession
 from genie_studio.remote.engine import Engine
 from genie_studio.remote.limits import ServerConfig
-from genie_studio.remote.protocol import MAX_HEADER, RemoteError, decode_frame, dumps, parse
 from genie_studio.remote.server import WorldServer
+from genie_studio.remote.wire import MAX_HEADER, RemoteError, decode_frame, dumps, parse
 from genie_studio.session.actions import ActionError
 from genie_studio.session.world_session import WorldSession
 from genie_studio.world.bundle import load_model
@@ -180,7 +180,7 @@ def test_concurrent_sessions_are_batched(make_server):
 KILLED_CLIENT = """
 import sys
 from websockets.sync.client import connect
-from genie_studio.remote.protocol import dumps, pack
+from genie_studio.remote.wire import dumps, pack
 ws = connect(sys.argv[1], compression=None, proxy=None).__enter__()
 ws.send(dumps({"type": "hello", "version": 1, "token": sys.argv[2]}))
 ws.recv()

@@ -6,7 +6,7 @@ import pytest
 
 from genie_studio.remote.auth import AuthError, check_token, ensure_token_file, is_loopback, read_token
 from genie_studio.remote.limits import TokenBucket
-from genie_studio.remote.protocol import ENCODINGS, ProtocolError, decode_frame, encode_frame, field, pack, parse
+from genie_studio.remote.wire import ENCODINGS, ProtocolError, decode_frame, encode_frame, field, pack, parse
 
 
 @pytest.mark.parametrize("enc", ENCODINGS)

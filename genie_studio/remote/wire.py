@@ -1,4 +1,4 @@
-"""The Genie Studio world protocol, version 1 (full reference: docs/protocol.md).
+"""The wire format of the Genie Studio world protocol, version 1 (full reference: docs/protocol.md).
 
 Two kinds of WebSocket messages:
 
