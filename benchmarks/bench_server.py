@@ -44,7 +44,7 @@ def bench_model(model: str, tiny: bool, tmp: Path) -> tuple[str, tuple[int, int]
         torch.manual_seed(0)
         save_world(tiny_world(), tmp / "tiny")
         model = str(tmp / "tiny")
-    from genie_studio.registry import resolve_model
+    from genie_studio.model_catalog import resolve_model
     from genie_studio.world.bundle import read_meta
 
     model = str(resolve_model(model))

@@ -35,7 +35,7 @@ class KnobError(ValueError):
 
 @dataclass(frozen=True)
 class Knobs:
-    model: str = "default"  # a name from `genie-studio models` or a folder; "default": registry.DEFAULT_MODEL
+    model: str = "default"  # a name from `genie-studio models` or a folder; "default": model_catalog.DEFAULT_MODEL
     device: str = "auto"  # DEVICES; auto: cuda where there is a GPU (session/devices.py)
     precision: str = "auto"  # PRECISIONS; auto: bf16 where it is native, else fp32
     maskgit_steps: int = 2  # MaskGIT passes a frame: 2 control as well as 4, for 3 model passes, not 5 (performance.md)

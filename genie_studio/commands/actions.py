@@ -17,7 +17,7 @@ def add_arguments(p):
 
 def run(args):
     from genie_studio.commands._common import CommandError
-    from genie_studio.registry import resolve_model
+    from genie_studio.model_catalog import resolve_model
     from genie_studio.session.prompt import PromptError, fit_prompt
     from genie_studio.world.bundle import BundleError, load_model, update_meta
 

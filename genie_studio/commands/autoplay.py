@@ -38,8 +38,8 @@ def _train(args):
     from genie_studio.autoplay.policy import PolicyError, default_policy_dir, save_policy
     from genie_studio.autoplay.train import train_for_model
     from genie_studio.commands._common import CommandError
+    from genie_studio.model_catalog import resolve_model
     from genie_studio.recording import RecordingError
-    from genie_studio.registry import resolve_model
     from genie_studio.world.bundle import BundleError, load_model
 
     try:
@@ -69,7 +69,7 @@ def _eval(args):
 
     from genie_studio.autoplay.experiment import markdown_table, run_experiment
     from genie_studio.commands._common import CommandError
-    from genie_studio.registry import resolve_model
+    from genie_studio.model_catalog import resolve_model
     from genie_studio.world.bundle import BundleError, load_model
 
     try:

@@ -24,8 +24,8 @@ def run(args):
     import torch
 
     from genie_studio.commands._common import CommandError, knobs_from_args
+    from genie_studio.model_catalog import resolve_model
     from genie_studio.progress import StageBar
-    from genie_studio.registry import resolve_model
     from genie_studio.session import compiled
     from genie_studio.session.bench import run_bench
     from genie_studio.session.devices import resolve_device, resolve_precision

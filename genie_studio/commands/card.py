@@ -36,7 +36,7 @@ def run(args):
 
     from genie_studio.commands._common import CommandError
     from genie_studio.evaluate.card import measure, write_card
-    from genie_studio.registry import resolve_model
+    from genie_studio.model_catalog import resolve_model
     from genie_studio.world.bundle import BundleError
 
     evals = _eval_sets(args.eval)

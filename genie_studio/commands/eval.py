@@ -40,7 +40,7 @@ def run(args):
     from genie_studio.evaluate.revealed import FRAMES, evaluate_revealed
     from genie_studio.evaluate.run import evaluate_model
     from genie_studio.knobs import DECODERS
-    from genie_studio.registry import resolve_model
+    from genie_studio.model_catalog import resolve_model
     from genie_studio.world.bundle import BundleError, load_model, read_meta
 
     try:

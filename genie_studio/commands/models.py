@@ -8,7 +8,7 @@ def add_arguments(p):
 
 
 def run(args):
-    from genie_studio.registry import list_models, search_dirs
+    from genie_studio.model_catalog import list_models, search_dirs
 
     models = list_models()
     if args.json:

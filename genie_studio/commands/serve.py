@@ -47,7 +47,7 @@ def _serve(args, jsonlog) -> int:
     import signal
 
     from genie_studio.commands._common import CommandError, knobs_from_args
-    from genie_studio.registry import resolve_model
+    from genie_studio.model_catalog import resolve_model
     from genie_studio.remote.auth import AuthError, ensure_token_file, is_loopback, token_file_is_private
     from genie_studio.remote.engine import Engine
     from genie_studio.remote.limits import ServerConfig

@@ -1,4 +1,4 @@
-"""Model and device picker: bundled and user models (``registry.list_models()``), cpu/cuda, a remote
+"""Model and device picker: bundled and user models (``model_catalog.list_models()``), cpu/cuda, a remote
 server; a toolbar and the Model menu (``toolbar``, ``menu``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QLabel, QMenu, QToolBar
 
 from genie_studio.knobs import Knobs
-from genie_studio.registry import list_models
+from genie_studio.model_catalog import list_models
 from genie_studio.session.devices import available_devices
 
 

@@ -92,7 +92,7 @@ class ProjectActions(QObject):
     def _may_load(self, model: str) -> bool:
         """A project's model loads by itself when it is a bundled or installed one; a project naming a
         folder elsewhere (``../../../../elsewhere/model``) asks first, and keeps the current model if not."""
-        from genie_studio.registry import is_known_model
+        from genie_studio.model_catalog import is_known_model
 
         if is_known_model(model):
             return True

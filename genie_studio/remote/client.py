@@ -414,7 +414,7 @@ def _local_error(e: RemoteError) -> Exception:
 def open_remote(s: SessionSettings) -> RemoteSession:
     """The remote half of the session builder: a session on ``s.server_url`` with ``s``'s knobs. A model
     that is a local folder or the default model means the server's default model."""
-    from genie_studio.registry import DEFAULT_MODEL
+    from genie_studio.model_catalog import DEFAULT_MODEL
     from genie_studio.remote.auth import AuthError, read_token
 
     m = s.knobs.model

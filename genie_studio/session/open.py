@@ -58,7 +58,7 @@ class SessionSettings:
 
 def open_local(s: SessionSettings) -> WorldSession:
     """A local session set up as ``s`` says, ready for ``reset(prompt)`` (``s.server_url`` is not read)."""
-    from genie_studio.registry import DEFAULT_MODEL, resolve_model  # torch is loaded only for a local world
+    from genie_studio.model_catalog import DEFAULT_MODEL, resolve_model  # torch is loaded only for a local world
     from genie_studio.session import devices
     from genie_studio.session.world_session import WorldSession
     from genie_studio.world.bundle import BundleError, WorldModel, load_model

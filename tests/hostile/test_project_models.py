@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from genie_studio.model_catalog import is_known_model
 from genie_studio.project import document as prj
-from genie_studio.registry import is_known_model
 from tests.editor.windows import open_window
 
 

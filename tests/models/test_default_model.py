@@ -10,7 +10,7 @@ import pytest
 from genie_studio.controls.defaults import default_profile
 from genie_studio.controls.profile import resolve
 from genie_studio.data.probe import player_motion
-from genie_studio.registry import DEFAULT_MODEL, bundled_dir, resolve_model
+from genie_studio.model_catalog import DEFAULT_MODEL, bundled_dir, resolve_model
 from genie_studio.session.world_session import WorldSession
 
 ROOT = Path(__file__).resolve().parents[2]

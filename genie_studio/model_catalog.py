@@ -1,6 +1,6 @@
-"""Where models live: bundled ones in the package data (``resources.models_dir()``: the repository's
-``models/`` folder in a checkout), user ones in the user data dir (``genie-studio models`` lists both).
-A model is named by its folder name or given as a path."""
+"""The model catalog, where models live: bundled ones in the package data (``resources.models_dir()``:
+the repository's ``models/`` folder in a checkout), user ones in the user data dir (``genie-studio models``
+lists both). A model is named by its folder name or given as a path."""
 
 from __future__ import annotations
 
