@@ -38,7 +38,7 @@ import sys, time
 t0 = float(sys.argv[1])
 from genie_studio.commands._common import resolve_prompt
 from genie_studio.knobs import Knobs
-from genie_studio.sessions import SessionSettings, open_session
+from genie_studio.local_or_remote import SessionSettings, open_session
 s = open_session(SessionSettings(knobs=Knobs(model=sys.argv[2], compile=sys.argv[3] == "1")))
 s.reset(resolve_prompt(sys.argv[4]))
 print(time.time() - t0, time.process_time())

@@ -25,8 +25,8 @@ def add_arguments(p):
 def make_session(args):
     """The world to play, local or remote (--server): both are a ``Session``."""
     from genie_studio.commands._common import CommandError, knobs_from_args
+    from genie_studio.local_or_remote import SessionError, SessionSettings, open_session
     from genie_studio.progress import StageBar
-    from genie_studio.sessions import SessionError, SessionSettings, open_session
 
     try:
         return open_session(SessionSettings(knobs=knobs_from_args(args), server_url=args.server,

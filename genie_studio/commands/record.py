@@ -22,11 +22,11 @@ def add_arguments(p):
 
 def run(args) -> int:
     from genie_studio.commands._common import CommandError, check_writable_parent, knobs_from_args, resolve_prompt
+    from genie_studio.local_or_remote import SessionError, SessionSettings, open_session
     from genie_studio.progress import StageBar, progress_bar
     from genie_studio.recording import Recorder, RecordingError
     from genie_studio.session.actions import ActionError, parse_spec
     from genie_studio.session.prompt import PromptError
-    from genie_studio.sessions import SessionError, SessionSettings, open_session
 
     knobs = knobs_from_args(args)
     args.prompt = resolve_prompt(args.prompt)  # the prompt and the folder are checked before the model loads

@@ -25,11 +25,11 @@ import time
 from PySide6.QtCore import QElapsedTimer, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from genie_studio.knobs import Knobs
+from genie_studio.local_or_remote import SessionError, SessionSettings, open_session
 from genie_studio.recording import Recorder
 from genie_studio.session.prompt import PromptError
 from genie_studio.session.protocol import Session
 from genie_studio.session.world_session import WorldSession, step_many
-from genie_studio.sessions import SessionError, SessionSettings, open_session
 
 log = logging.getLogger(__name__)
 OOM_HELP = ("Out of memory while generating frames. Try fewer MaskGIT steps, the CPU device, or a "

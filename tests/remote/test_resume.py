@@ -85,7 +85,7 @@ def test_server_restart_replays_the_session(model_dir, local):
 
 
 def test_editor_backend_setting_gives_a_remote_session(make_server, tmp_path):
-    from genie_studio.sessions import SessionError, SessionSettings, open_session
+    from genie_studio.local_or_remote import SessionError, SessionSettings, open_session
 
     def make_session(settings, model):
         return open_session(SessionSettings.from_settings(settings, model))

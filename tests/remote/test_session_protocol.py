@@ -19,7 +19,7 @@ def test_a_remote_session_is_a_session(make_server):
 
 
 def test_the_builder_opens_a_remote_session_when_settings_name_a_server(make_server, tmp_path):
-    from genie_studio.sessions import SessionError, SessionSettings, open_session
+    from genie_studio.local_or_remote import SessionError, SessionSettings, open_session
 
     st = make_server()
     with open_session(SessionSettings(Knobs(model="/a/local/folder", seed=5), server_url=st.url, token=TOKEN)) as s:

@@ -96,7 +96,7 @@ def test_a_later_start_reads_the_verdicts_and_loads_without_inductor(cache, mode
     for kind, (c, e) in (("step", (1.0, 10.0)), ("decode", (1.0, 10.0))):  # both pay, as kept
         v = compiled.verdict_path(compiled.package_path(_load(model_dir), kind, "cpu", "fp32", 1))
         v.write_text(json.dumps({**json.loads(v.read_text()), "compiled_ms": c, "eager_ms": e}))
-    code = ("import sys, json, numpy; from genie_studio.sessions import SessionSettings, open_session; "
+    code = ("import sys, json, numpy; from genie_studio.local_or_remote import SessionSettings, open_session; "
             "from genie_studio.session import compiled; from genie_studio.knobs import Knobs; "
             f"s = open_session(SessionSettings(Knobs(model={str(model_dir)!r}, device='cpu', precision='fp32'))); "
             "s.reset(numpy.zeros((16, 16, 3), 'uint8')); s.step(1); "

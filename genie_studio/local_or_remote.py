@@ -1,6 +1,7 @@
-"""The one session builder every front end calls: :class:`~genie_studio.session.open.SessionSettings`
--> a ready-to-reset :class:`~genie_studio.session.protocol.Session`, on a server when the settings name
-one (``remote.client.open_remote``), else on this computer (``session.open.open_local``)."""
+"""Open a world here or on a server: the one session builder every front end calls,
+:class:`~genie_studio.session.open.SessionSettings` -> a ready-to-reset
+:class:`~genie_studio.session.protocol.Session`, on a server when the settings name one
+(``remote.client.open_remote``), else on this computer (``session.open.open_local``)."""
 
 from __future__ import annotations
 
