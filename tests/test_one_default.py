@@ -29,9 +29,9 @@ def test_one_default_temperature_reaches_every_front_end(monkeypatch, qtbot, tmp
     from genie_studio.editor.play_view import PlayView
     from genie_studio.recording import Recorder
     from genie_studio.recording.reader import Recording
-    from genie_studio.remote.client import RemoteSession
     from genie_studio.remote.engine import Engine
     from genie_studio.remote.limits import ServerConfig
+    from genie_studio.remote.remote_session import RemoteSession
     from genie_studio.remote.thread import ServerThread
     from genie_studio.session.open import SessionSettings, open_local
 

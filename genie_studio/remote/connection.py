@@ -1,7 +1,7 @@
 """The client side of one connection (asyncio): hello, then requests matched to replies by ``id``.
 
 :class:`WorldConnection` knows nothing of sessions or reconnecting (that is
-:class:`~genie_studio.remote.client.RemoteSession`); the benchmark drives it directly.
+:class:`~genie_studio.remote.remote_session.RemoteSession`); the benchmark drives it directly.
 """
 
 from __future__ import annotations

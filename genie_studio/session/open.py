@@ -5,8 +5,8 @@ the server URL and token, a loaded model, compile progress) and the local half o
 loaded ``WorldModel`` given as ``loaded``) and the device and precision policy of :mod:`.devices`; the
 server's engine and recording replay use it directly. Front ends call
 ``genie_studio.local_or_remote.open_session``, which sends settings with a ``server_url`` to
-``remote.client.open_remote`` and the rest here. Failures are a :class:`SessionError` whose ``part`` says
-what to fix: "device", "model", "server" or "knobs".
+``remote.remote_session.open_remote`` and the rest here. Failures are a :class:`SessionError` whose
+``part`` says what to fix: "device", "model", "server" or "knobs".
 """
 
 from __future__ import annotations

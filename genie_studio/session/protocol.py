@@ -1,5 +1,5 @@
 """The one interface every front end drives: :class:`Session`, met by the local ``WorldSession`` and
-by ``remote.client.RemoteSession`` alike, so the editor, the player and the CLI never ask which one
+by ``remote.remote_session.RemoteSession`` alike, so the editor, the player and the CLI never ask which one
 they hold."""
 
 from __future__ import annotations

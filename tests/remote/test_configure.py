@@ -4,7 +4,7 @@
 import numpy as np
 
 from genie_studio.knobs import Knobs
-from genie_studio.remote.client import RemoteSession
+from genie_studio.remote.remote_session import RemoteSession
 from genie_studio.session.world_session import WorldSession
 from genie_studio.world.bundle import load_model
 from tests.remote.conftest import TOKEN, ask, prompt_png, raw_client

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from genie_studio.cli import main
-from genie_studio.remote.client import RemoteSession
+from genie_studio.remote.remote_session import RemoteSession
 from genie_studio.remote.wire import RemoteError
 from genie_studio.session.devices import resolve_precision
 from tests.remote.conftest import prompt_png
@@ -77,7 +77,7 @@ def test_serve_command_end_to_end(tmp_path, model_dir):
 def test_play_make_session_hook(make_server, tmp_path, model_dir):
     from genie_studio.cli import CommandError, build_parser
     from genie_studio.commands.play import make_session
-    from genie_studio.remote.client import RemoteSession
+    from genie_studio.remote.remote_session import RemoteSession
     from genie_studio.session.world_session import WorldSession
     from tests.remote.conftest import TOKEN
 

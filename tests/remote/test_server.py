@@ -8,9 +8,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from genie_studio.knobs import Knobs
-from genie_studio.remote.client import RemoteSession
 from genie_studio.remote.engine import Engine
 from genie_studio.remote.limits import ServerConfig
+from genie_studio.remote.remote_session import RemoteSession
 from genie_studio.remote.server import WorldServer
 from genie_studio.remote.wire import MAX_HEADER, RemoteError, decode_frame, dumps, parse
 from genie_studio.session.actions import ActionError

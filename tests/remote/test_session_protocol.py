@@ -3,7 +3,7 @@
 import numpy as np
 
 from genie_studio.knobs import Knobs
-from genie_studio.remote.client import RemoteSession
+from genie_studio.remote.remote_session import RemoteSession
 from genie_studio.session.protocol import Session
 from tests.remote.conftest import TOKEN
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from genie_studio.knobs import Knobs
-from genie_studio.remote.client import RemoteSession
 from genie_studio.remote.engine import StepBatcher
+from genie_studio.remote.remote_session import RemoteSession
 from genie_studio.session.world_session import WorldSession
 from genie_studio.world.bundle import load_model
 from tests.remote import rawws

@@ -1,32 +1,28 @@
-"""RemoteSession: a world on a remote server, behind the same interface as ``WorldSession``.
+"""RemoteSession: a world on a remote server, behind the same interface as ``WorldSession``; and
+``open_remote``, the remote half of the session builder.
 
-Synchronous for its callers (the editor's worker, the CLI): it runs its own asyncio loop in a
-background thread. When the connection drops it reconnects and resumes the session with its resume
-token (the server keeps sessions for a grace period); if the server no longer knows the session (it
-restarted), it opens it again and replays prompt + seed + actions + knobs, which is deterministic.
-Every request's round trip is in ``last_rtt_ms`` (the editor's status bar shows it).
+This module is the session API a front end calls (reset, step, rewind, configure, the history and the
+knobs). Synchronous for its callers (the editor's worker, the CLI); what keeps it going across a dropped
+connection or a restarted server (reconnect, resume, replay of prompt + seed + actions + knobs) is its
+base, :class:`~genie_studio.remote.reconnect.ReconnectingClient`. Every request's round trip is in
+``last_rtt_ms`` (the editor's status bar shows it).
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 
 from genie_studio.knobs import Knobs
-from genie_studio.remote.connection import ConnectionLost, WorldConnection
+from genie_studio.remote.connection import ConnectionLost
+from genie_studio.remote.reconnect import ReconnectingClient
 from genie_studio.remote.wire import RemoteError, decode_frame
-from genie_studio.session.actions import ActionError, action_index
+from genie_studio.session.actions import action_index
 from genie_studio.session.open import SessionError, SessionSettings
 from genie_studio.session.prompt import PromptError, open_image
-
-RATE_RETRIES = 50
-RECOVER_TRIES = 8  # connections that drop again right away before giving up
 
 
 class RemoteModel:
@@ -39,7 +35,7 @@ class RemoteModel:
         self.meta = {"name": self.name, "actions": {"labels": self.action_labels}, "server": url}
 
 
-class RemoteSession:
+class RemoteSession(ReconnectingClient):
     """A :class:`~genie_studio.session.protocol.Session` whose world runs on a server."""
 
     def __init__(self, url: str, token: str | None = None, model: str | None = None, knobs: Knobs | None = None, *,
@@ -47,26 +43,13 @@ class RemoteSession:
                  cafile: str | None = None):
         """``model``: a model the server serves (None: its default); ``knobs``: their live ones (knobs.LIVE)
         are this session's, the others are the server's."""
-        self.url, self._token, self._cafile = url, token, cafile
-        self.timeout, self.reconnect_timeout = float(timeout), float(reconnect_timeout)
         self.knobs = knobs or Knobs()  # steps and temperature as the server has them; the rest for the next reset
         self._world = self.knobs  # the knobs the open world was opened with (a replay opens it again with them)
         self.encoding = encoding or _default_encoding(url)
-        self.last_rtt_ms: float | None = None
-        self.reconnects = self.replays = 0
-        self._lock = threading.RLock()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="remote-session", daemon=True)
-        self._thread.start()
-        self._conn: WorldConnection | None = None
-        self._sid: str | None = None
-        self._resume: str | None = None
-        self._version = 0
+        super().__init__(url, token, cafile, timeout, reconnect_timeout)
         self._prompt: bytes | None = None
         self._log: list[list] = []  # [action, steps, temperature] per step since the prompt
         self._frames: list[np.ndarray] = []
-        self._closed = False
-        self._last_resume: tuple[dict, bytes] | None = None
         try:
             self._conn = self._connect()
             models = {m["name"]: m for m in self._conn.welcome.get("models", [])}
@@ -223,12 +206,7 @@ class RemoteSession:
             try:
                 self._close_session()
             finally:
-                if self._conn is not None:
-                    self._run(self._conn.close(), 10)
-                    self._conn = None
-                self._loop.call_soon_threadsafe(self._loop.stop)
-                self._thread.join(10)
-                self._loop.close()
+                self._disconnect()
 
     def sibling(self) -> RemoteSession:
         """Another session of the same model and settings on the same server (a new connection)."""
@@ -242,113 +220,24 @@ class RemoteSession:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # ---- internals ----------------------------------------------------------------------------------
-    def _run(self, coro, timeout: float | None = None):
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
-
-    def _connect(self) -> WorldConnection:
-        return self._run(WorldConnection.open(self.url, self._token, self._cafile, min(self.timeout, 30.0)))
-
+    # ---- internals (reconnect, resume and replay: remote/reconnect.py) -----------------------------
     def _require_open(self) -> None:
         if self._closed:
             raise RuntimeError("this RemoteSession is closed")
         if self._prompt is None:
             raise RuntimeError("call reset(prompt) before stepping the world")
 
-    def _request(self, msg: dict, payload: bytes | None = None):
-        """One request on the current connection -> (header, data). Rate limits are waited out; a
-        lost connection raises ConnectionLost for the caller to recover (sessions belong to a connection)."""
-        for _ in range(RATE_RETRIES):
-            if self._conn is None or self._conn.closed:
-                raise ConnectionLost()
-            t = time.perf_counter()
-            try:
-                header, data = self._run(self._conn.request(msg, payload, self.timeout))
-            except RemoteError as e:
-                if e.code != "rate_limited":
-                    raise _local_error(e) from None
-                time.sleep(0.05)
-                continue
-            self.last_rtt_ms = (time.perf_counter() - t) * 1000
-            return header, data
-        raise RemoteError("rate_limited", "the server keeps refusing steps: over its per-client step rate")
-
-    def _reconnect(self) -> None:
-        """A new connection, retrying with back-off for ``reconnect_timeout`` seconds."""
-        if self._closed:
-            raise RuntimeError("this RemoteSession is closed")
-        deadline, delay = time.monotonic() + self.reconnect_timeout, 0.05
-        while True:
-            if self._conn is not None:
-                self._run(self._conn.close(), 10)
-                self._conn = None
-            try:
-                self._conn = self._connect()
-                self.reconnects += 1
-                return
-            except ConnectionLost:
-                if time.monotonic() + delay > deadline:
-                    raise RemoteError("unreachable", f"the world server at {self.url} is unreachable; gave up "
-                                                     f"after {self.reconnect_timeout:g} s") from None
-                time.sleep(delay)
-                delay = min(delay * 2, 1.0)
-
-    def _mutate(self, msg: dict):
-        """A state-changing request (step, rewind, set) that survives a dropped connection: after
-        reconnecting, the resumed session's version tells whether the request took effect."""
-        expected = self._version + 1
-        for _ in range(RECOVER_TRIES):
-            try:
-                header, data = self._request({**msg, "session": self._sid})
-                self._version = header["version"]
-                return header, data
-            except ConnectionLost:
-                try:
-                    if self._recover() == expected:
-                        return self._last_resume
-                except ConnectionLost:
-                    continue
-                # the request did not happen (or the session was replayed): send it again
-            except RemoteError as e:
-                if e.code != "unknown_session":
-                    raise
-                self._reopen()  # the server lost it while we were connected: replay, then retry
-        raise RemoteError("connection_lost", f"the connection to {self.url} keeps dropping; gave up")
-
-    def _recover(self) -> int | None:
-        """Reconnect; resume the session, or replay it. Returns the resumed version (None if replayed)."""
-        self._reconnect()
-        try:
-            header, data = self._request({"type": "resume", "resume": self._resume})
-        except RemoteError as e:
-            if e.code != "unknown_session":
-                raise
-        else:
-            if header["version"] in (self._version, self._version + 1):
-                self._sid = header["session"]
-                self._last_resume = (header, data)
-                self._version = header["version"]
-                return self._version
-            self._request({"type": "close", "session": header["session"]})  # diverged: start over
-        self._reopen()
-        self.replays += 1
-        return None
-
-    def _reopen(self) -> None:
+    def _open_request(self) -> tuple[dict, bytes | None]:
+        """The ``open`` message for this world: the knobs it was opened with, its prompt and every step
+        since (``replay``), so that a server that lost it opens it again where it was."""
         w = self._world
         msg = {"type": "open", "model": self.model_name, "seed": w.seed, "steps": self.steps,
                "temperature": self.temperature, "replay": self._log, "decoder": w.decoder, "endless": w.endless}
         if self.encoding:
             msg["encoding"] = self.encoding
-        for attempt in range(RECOVER_TRIES):
-            try:
-                header, data = self._request(msg, self._prompt)
-                break
-            except ConnectionLost:
-                if attempt == RECOVER_TRIES - 1:
-                    raise
-                self._reconnect()
-        self._sid, self._resume, self._version = header["session"], header["resume"], header["version"]
+        return msg, self._prompt
+
+    def _opened(self, header: dict, data: bytes) -> None:
         self.model_info = {**self.model_info, "labels": header["labels"], "resolution": header["resolution"]}
         self._take(header, data, replace=bool(self._frames))
 
@@ -362,16 +251,6 @@ class RemoteSession:
         else:
             self._frames.append(frame)
         del self._frames[:max(0, len(self._frames) - (header["index"] + 1))]
-
-    def _close_session(self) -> None:
-        if self._sid is None:
-            return
-        sid, self._sid, self._resume = self._sid, None, None
-        if self._conn is not None and not self._conn.closed:
-            try:
-                self._run(self._conn.request({"type": "close", "session": sid}, None, 10))
-            except RemoteError:
-                pass  # the server frees it after its grace period anyway
 
 
 def _prompt_bytes(prompt) -> bytes:
@@ -400,15 +279,6 @@ def _default_encoding(url: str) -> str:
     except ValueError:
         host = ""
     return "raw" if is_loopback(host) else "zlib"
-
-
-def _local_error(e: RemoteError) -> Exception:
-    """Server errors that have a local twin raise it, so callers handle local and remote alike."""
-    if e.code == "bad_action":
-        return ActionError(e.message)
-    if e.code == "bad_prompt":
-        return PromptError(e.message)
-    return e
 
 
 def open_remote(s: SessionSettings) -> RemoteSession:
