@@ -18,8 +18,12 @@ words ("left+jump", "right+jump") gets chords: one input per word from the same 
 A + W, d-pad right + A, ...). The idle action (sent when nothing is held) is the label noop, no-op,
 idle, none, stay, still or nothing, else action 0 (``vocabulary.IDLE_WORDS``). A word that no
 single-word label owns (a model whose leftward action came out as "left+jump") also gets its plain
-input on the first combination that contains it, so holding Left still moves left. Labels with other
-words ("a3", "other") get no binding: bind them in the editor's Controls panel.
+input on the first combination that contains it, so holding Left still moves left.
+
+Every model also gets the digit keys: 1..9 hold actions 0..8, whatever their labels, so each latent
+action can be tried directly ("a3", "other", "right+jump-2" get no other binding; bind them in the
+editor's Controls panel). A digit binding is one input, so a chord still beats it, and among single
+keys the newest press wins, as for any binding.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ _SCHEMES = {
     "stick": {"left": ["pad:lstick-left"], "right": ["pad:lstick-right"], "up": ["pad:lstick-up"],
               "down": ["pad:lstick-down"], "jump": ["pad:a"]},
 }
+
+DIGIT_KEYS = tuple(f"key:{d}" for d in "123456789")  # digit key n holds action n - 1
 
 
 def label_words(label: str) -> list[str] | None:
@@ -81,4 +87,6 @@ def default_profile(labels: list[str], model: str = "") -> Profile:
                 if frozenset([inp]) not in used:
                     used.add(frozenset([inp]))
                     p.bind(combos[0], (inp,))
+    for i in range(min(len(DIGIT_KEYS), len(labels))):
+        p.bind(i, (DIGIT_KEYS[i],))
     return p

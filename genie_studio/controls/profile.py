@@ -161,6 +161,17 @@ def resolve(profile: Profile, order: dict[str, int]) -> int:
     return profile.idle if b is None else b.action
 
 
+def key_table(profile: Profile, labels: list[str] | None = None) -> dict[str, str]:
+    """The profile's keyboard bindings for people: ``{"(no key)": "noop", "Left": "left",
+    "Right+Space": "right+jump", "1": "noop", ...}`` (a project records it); ``labels`` renames the actions."""
+    names = list(labels) if labels is not None and len(labels) == len(profile.labels) else profile.labels
+    out = {"(no key)": names[profile.idle]}
+    for b in profile.bindings:
+        if all(i.startswith("key:") for i in b.inputs):
+            out.setdefault("+".join(i[4:] for i in b.inputs), names[b.action])
+    return out
+
+
 def conflicts(profile: Profile) -> list[str]:
     """People-facing warnings: one chord bound to two different actions (only the first one ever fires)."""
     seen: dict[frozenset, Binding] = {}

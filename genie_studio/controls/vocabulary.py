@@ -4,8 +4,8 @@ A label is split into words at ``+``, ``_``, ``-`` and spaces, case ignored: ``"
 right, jump. :data:`WORDS` are the movement words the controls know; :data:`SYNONYMS` map other
 spellings onto them (``hop`` -> jump). The idle action, sent when nothing is held, is the first label
 that is one of :data:`IDLE_WORDS` (compared word by word, so ``"No Op"`` is ``"no-op"``), else action 0.
-The default profile (``controls/defaults.py``), the editor's keymap and the action SPEC language
-(``session/actions.py``) all read these.
+The default profile (``controls/defaults.py``, the one keymap of the editor and the player) and the
+action SPEC language (``session/actions.py``) both read these.
 """
 
 from __future__ import annotations

@@ -51,8 +51,10 @@ class ActionCard(QFrame):
         self.edit.setPlaceholderText(auto_label)
         self.edit.setToolTip(f"Name latent action {index} (the model called it {auto_label!r}); "
                              "saved with the project")
-        self.key = QLabel(f"key {index + 1}" if index < 9 else "")
+        self.key = QLabel("")  # the keys the controls profile binds to this action (ActionPalette.set_keys)
         self.key.setStyleSheet("color: gray")
+        self.key.setWordWrap(True)
+        self.key.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -110,6 +112,11 @@ class ActionPalette(QWidget):
     def set_labels(self, labels: list[str]) -> None:
         for c, l in zip(self.cards, labels):
             c.edit.setText(l)
+
+    def set_keys(self, keys: list[list[str]]) -> None:
+        """Show under each card the keys that send its action (one list of key names per action)."""
+        for c, ks in zip(self.cards, keys):
+            c.key.setText("keys " + ", ".join(ks) if ks else "no key (Controls panel)")
 
     def set_previews(self, clips) -> None:
         for c, frames in zip(self.cards, clips):

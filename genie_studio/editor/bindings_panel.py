@@ -2,7 +2,8 @@
 
 It owns the editor's controls state: the profile of the loaded model (read and written through
 :mod:`genie_studio.controls`, so the pygame player uses the same file), the held inputs of the Qt
-keyboard (fed by the main window with :meth:`BindingsPanel.action_for`) and of the gamepads, polled
+keyboard (fed by the main window with :meth:`BindingsPanel.action_for`, whose answer is all the editor
+sends: the profile is its only keymap) and of the gamepads, polled
 from a QTimer through :class:`genie_studio.input.gamepads.Gamepads` in headless mode (pygame without a
 window; joystick events keep arriving while this window has the focus). Every edit is saved at once.
 """
@@ -239,13 +240,21 @@ class BindingsPanel(QWidget):
 
     # ---- live input ---------------------------------------------------------------------------------
     def action_for(self, key_names) -> int | None:
-        """Held Qt key names -> the action a profile binding sends, or None when no binding is held."""
+        """Held key names (with the pads' held inputs) -> the action the profile sends, by the rule the player
+        uses (:func:`genie_studio.controls.resolve`: its idle action when nothing bound is held); None before
+        a model's profile is loaded."""
         self.held.set_source("keyboard", {"key:" + k for k in key_names if is_valid("key:" + k)})
         self._emit_action()
-        if self.profile is None:
-            return None
-        b = active_binding(self.profile, self.held.order)
-        return None if b is None else b.action
+        return None if self.profile is None else resolve(self.profile, self.held.order)
+
+    def keys_by_action(self) -> list[list[str]]:
+        """Per action, the keyboard bindings that send it ("Left", "1", "Right + Space"; single keys first)."""
+        p = self.profile
+        if p is None:
+            return []
+        keys = [[b.inputs for b in p.bindings_for(a) if all(i.startswith("key:") for i in b.inputs)]
+                for a in range(len(p.labels))]
+        return [[describe_chord(c) for c in sorted(cs, key=len)] for cs in keys]
 
     def binds_key(self, name: str) -> bool:
         """Whether some binding of the profile uses the key of this neutral name ("Left", "J")."""

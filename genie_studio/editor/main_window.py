@@ -14,7 +14,6 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from genie_studio.config import load_settings, save_settings
-from genie_studio.controls.keymap import KEYS, action_for_keys
 from genie_studio.editor.action_palette import ActionPalette
 from genie_studio.editor.autoplay import AutoplayControl
 from genie_studio.editor.bindings_panel import BindingsPanel
@@ -70,6 +69,7 @@ class MainWindow(QMainWindow):
         self.bindings = BindingsPanel(self)  # controls profile: keyboard + gamepads (issue #8)
         self.add_dock_panel("Controls", self.bindings)
         self.bindings.actionChanged.connect(lambda _a: self._update_action())
+        self.bindings.profileChanged.connect(lambda _p: self.palette.set_keys(self.bindings.keys_by_action()))
         self.record_controls = RecordControls(self)  # Record + Recordings panels, export dialog (issue #9)
         self.recordings_panel = RecordingsPanel(self)
         self.add_dock_panel("Record", self.record_controls)
@@ -156,6 +156,8 @@ class MainWindow(QMainWindow):
         self.toolbox.set_resolution(self.model_resolution, info.get("patch"))
         self.palette.set_actions(info["labels"], self.merged_labels(info["labels"]))
         self.bindings.set_model(info["name"], info["labels"])
+        self.palette.set_keys(self.bindings.keys_by_action())  # each card names the keys that send it
+        self._update_action()  # the new profile's answer (its idle action while nothing is held)
         self.play_view.set_ready(True)
         self.play_view.view.set_message("")
         h, w = self.model_resolution
@@ -299,15 +301,15 @@ class MainWindow(QMainWindow):
 
     # ---- keyboard ----------------------------------------------------------------------------------------
     def game_key(self, qt_key: int) -> str | None:
-        """The name of a key that steers the world (the keymap's and the controls profile's), else None."""
+        """The name of a key that steers the world (one the controls profile binds, or one held since it
+        was), else None."""
         name = qt_key_name(qt_key)
-        return name if name is not None and (name in KEYS or self.bindings.binds_key(name)) else None
+        return name if name is not None and (self.bindings.binds_key(name) or name in self.pressed) else None
 
     def _update_action(self) -> None:
-        labels = self.palette.labels()
-        if labels:
-            idx = self.bindings.action_for(self.pressed)  # a held profile binding wins
-            idx = action_for_keys(self.pressed, labels) if idx is None else idx
+        """Send what the controls profile resolves for the held keys and pads (the player's rule)."""
+        idx = self.bindings.action_for(self.pressed)
+        if idx is not None:
             self.controller.set_action(idx)
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:

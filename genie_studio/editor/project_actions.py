@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from genie_studio.controls.keymap import default_bindings
+from genie_studio.controls import key_table
 from genie_studio.editor.canvas import CANVAS_HEIGHT, blank
 from genie_studio.knobs import Knobs
 from genie_studio.project.document import (
@@ -64,11 +64,12 @@ class ProjectActions(QObject):
 
     def current_project(self) -> Project:
         labels = self.win.palette.labels()
+        profile = self.win.bindings.profile
         return Project(
             sketch=self.win.canvas.sketch_array(), tracing=self.win.canvas.tracing_array(),
             tracing_opacity=self.win.canvas.tracing_opacity, tracing_visible=self.win.canvas.tracing_visible,
             model=self.win.model_name or "", action_labels=labels or list(self.labels),
-            bindings=default_bindings(labels) if labels else {}, settings=self.win.knobs().to_dict(),
+            bindings=key_table(profile, labels) if profile is not None else {}, settings=self.win.knobs().to_dict(),
         )
 
     def apply_project(self, p: Project, path: Path | None) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-KEYS = ("Playing: arrows or WASD move, Up/W/Space jump, 1-9 pick a latent action directly, Esc pauses.\n"
+KEYS = ("Playing: the keys of the Controls panel, the pygame player's too (by default arrows or WASD move, "
+        "Up/W/Space jump, 1-9 pick a latent action directly); Esc pauses.\n"
         "Space: play, F5: reset, F6: step.\nDrawing: B pencil, L line, R rectangle, G fill, E eraser, "
         "[ ] brush size, Ctrl+wheel zoom, right-drag pan.\nCtrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save.")
 

@@ -3,8 +3,9 @@
 The player feeds every pygame event to :meth:`InputState.handle_event` (keys, focus, device hot-plug)
 and calls :meth:`InputState.update` once per world step, which polls the gamepads, turns sticks and
 triggers into held inputs with the profile's dead zone and threshold, and applies the profile's
-resolution rule. The editor, whose keyboard is Qt's, calls :meth:`press`/:meth:`release` with the
-neutral key names instead, and :meth:`update` from a QTimer.
+resolution rule. :meth:`press`/:meth:`release` take input ids directly (tests, scripts). The editor, whose
+keyboard is Qt's, keeps its own :class:`HeldInputs` in its Controls panel and sends what the same
+:func:`resolve` picks from the same profile, so a key does the same thing in both.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from genie_studio.controls import (
     default_profile,
     describe,
     key,
+    key_table,
     remap,
     resolve,
 )
@@ -123,7 +124,9 @@ def test_default_profile_from_labels():
         assert chords[(k,)] == 3
     assert chords[("key:Right", "key:Space")] == 4 and chords[("pad:dpright", "pad:a")] == 4
     assert chords[("key:Left", "key:Space")] == 7
-    assert not p.bindings_for(5) and not p.bindings_for(6) and not p.bindings_for(0)
+    for a in (0, 5, 6):  # the idle action and labels of other words: only their digit key
+        assert [b.inputs for b in p.bindings_for(a)] == [(f"key:{a + 1}",)]
+    assert chords[("key:4",)] == 3 and ("key:9",) not in chords  # eight actions: digits 1..8
     assert p.idle == 0 and conflicts(p) == []
 
 
@@ -144,12 +147,29 @@ def test_default_with_an_up_action_keeps_up_for_up():
     p = default_profile(["stay", "up", "jump"])
     assert p.idle == 0
     assert {b.inputs for b in p.bindings_for(1)} >= {("key:Up",), ("key:W",), ("pad:dpup",)}
-    assert {b.inputs for b in p.bindings_for(2)} == {("key:Space",), ("pad:a",)}
+    assert {b.inputs for b in p.bindings_for(2)} == {("key:Space",), ("pad:a",), ("key:3",)}
 
 
-def test_latent_only_labels_get_no_bindings_and_idle_zero():
-    p = default_profile([f"a{i}" for i in range(8)])
-    assert p.bindings == [] and p.idle == 0
+def test_latent_only_labels_get_their_digit_keys_and_idle_zero():
+    p = default_profile([f"a{i}" for i in range(12)])
+    assert [(b.action, b.inputs) for b in p.bindings] == [(i, (f"key:{i + 1}",)) for i in range(9)]
+    assert p.idle == 0 and resolve(p, {}) == 0 and resolve(p, {"key:3": 1}) == 2
+
+
+def test_a_digit_is_one_input_like_any_other():
+    p = default_profile(["noop", "left", "right", "jump", "right+jump"])
+    assert resolve(p, {"key:Right": 1, "key:1": 2}) == 0  # the newer press wins
+    assert resolve(p, {"key:1": 1, "key:Right": 2}) == 2
+    assert resolve(p, {"key:Right": 1, "key:Space": 2, "key:2": 3}) == 4  # a chord beats it
+
+
+def test_key_table_lists_the_keyboard_bindings_for_people():
+    p = default_profile(["noop", "left", "right", "jump", "right+jump"])
+    t = key_table(p)
+    assert t["(no key)"] == "noop" and t["Left"] == "left" and t["Right+Space"] == "right+jump"
+    assert t["1"] == "noop" and t["5"] == "right+jump" and not any("pad" in k for k in t)
+    renamed = key_table(p, ["idle", "west", "east", "hop", "leap east"])
+    assert renamed["Left"] == "west" and renamed["(no key)"] == "idle"
 
 
 def test_conflicts_are_reported():
