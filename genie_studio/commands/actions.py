@@ -17,13 +17,13 @@ def add_arguments(p):
 
 def run(args):
     from genie_studio.commands._common import CommandError
-    from genie_studio.model_catalog import resolve_model
+    from genie_studio.session.open import load_world
     from genie_studio.session.prompt import PromptError, fit_prompt
-    from genie_studio.world.bundle import BundleError, load_model, update_meta
+    from genie_studio.world.bundle import BundleError, update_meta
 
     try:
-        folder = resolve_model(args.model)
-        wm = load_model(folder)
+        wm = load_world(args.model, ("tokenizer", "lam", "dynamics"))
+        folder = wm.path
         info = dict(wm.meta.get("actions", {}))
         if args.relabel or args.prompt:
             from genie_studio.evaluate.labels import label_actions

@@ -38,12 +38,12 @@ def _train(args):
     from genie_studio.autoplay.policy import PolicyError, default_policy_dir, save_policy
     from genie_studio.autoplay.train import train_for_model
     from genie_studio.commands._common import CommandError
-    from genie_studio.model_catalog import resolve_model
     from genie_studio.recording import RecordingError
-    from genie_studio.world.bundle import BundleError, load_model
+    from genie_studio.session.open import load_world
+    from genie_studio.world.bundle import BundleError
 
     try:
-        wm = load_model(resolve_model(args.model), components=("lam", "dynamics"))
+        wm = load_world(args.model, ("lam", "dynamics"))
         out = args.out or default_policy_dir(wm, args.name)
         policy, summary = train_for_model(args.inputs, wm, steps=args.steps, batch=args.batch, lr=args.lr,
                                           seed=args.seed, max_episodes=args.max_episodes,
@@ -69,14 +69,14 @@ def _eval(args):
 
     from genie_studio.autoplay.experiment import markdown_table, run_experiment
     from genie_studio.commands._common import CommandError
-    from genie_studio.model_catalog import resolve_model
-    from genie_studio.world.bundle import BundleError, load_model
+    from genie_studio.session.open import load_world
+    from genie_studio.world.bundle import BundleError
 
     try:
         ks = tuple(int(k) for k in args.k.split(",") if k.strip())
         if any(k < 0 for k in ks):
             raise ValueError("--k values must be >= 0")
-        wm = load_model(resolve_model(args.model), components=("lam",))
+        wm = load_world(args.model, ("lam",))
     except (BundleError, ValueError) as e:
         raise CommandError(str(e)) from None
     res = run_experiment(wm.lam, wm.action_labels, episodes=args.episodes, levels=args.levels, ks=ks, seed=args.seed,

@@ -24,18 +24,18 @@ def run(args):
     import torch
 
     from genie_studio.commands._common import CommandError, knobs_from_args
-    from genie_studio.model_catalog import resolve_model
     from genie_studio.progress import StageBar
     from genie_studio.session import compiled
     from genie_studio.session.bench import run_bench
     from genie_studio.session.devices import resolve_device, resolve_precision
-    from genie_studio.world.bundle import BundleError, load_model
+    from genie_studio.session.open import load_world
+    from genie_studio.world.bundle import BundleError
 
     knobs = knobs_from_args(args, names=("model", "precision", "compile"))
     try:
         device = resolve_device(args.device)
         precision = resolve_precision(knobs.precision, device)
-        wm = load_model(resolve_model(knobs.model), device=device)
+        wm = load_world(knobs.model, ("tokenizer", "lam", "dynamics"), device)
     except (BundleError, ValueError) as e:
         raise CommandError(str(e)) from None
     prompt = args.prompt

@@ -41,12 +41,13 @@ def run(args):
     from genie_studio.evaluate.run import evaluate_model
     from genie_studio.knobs import DECODERS
     from genie_studio.model_catalog import resolve_model
-    from genie_studio.world.bundle import BundleError, load_model, read_meta
+    from genie_studio.session.open import load_world
+    from genie_studio.world.bundle import BundleError, read_meta
 
     try:
         folder = resolve_model(args.model)
         comps = tuple(c for c in ("tokenizer", "lam", "dynamics") if c in read_meta(folder).get("components", {}))
-        wm = load_model(folder, components=comps)
+        wm = load_world(folder, comps)
         res = {}
         if args.data:
             res.update(evaluate_model(wm, ClipDataset(args.data), seed=args.seed, quick=args.quick,

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from genie_studio.knobs import Knobs
 from genie_studio.remote.wire import encode_frame
 from genie_studio.session import compiled
-from genie_studio.session.open import SessionSettings, open_local
+from genie_studio.session.open import SessionSettings, load_world, open_local
 from genie_studio.session.world_session import WorldSession, step_many
-from genie_studio.world.bundle import WorldModel, load_model
+from genie_studio.world.bundle import WorldModel
 
 
 @dataclass(eq=False)
@@ -68,7 +68,7 @@ class Engine:
     def from_paths(cls, paths, device="cpu", precision="fp32") -> Engine:
         models = []
         for p in paths:
-            m = load_model(p, device=device)
+            m = load_world(p, ("tokenizer", "lam", "dynamics"), device)
             m.meta.setdefault("name", m.path.name if m.path else str(p))
             models.append(m)
         return cls(models, device, precision)

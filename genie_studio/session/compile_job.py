@@ -189,10 +189,9 @@ def main(argv=None) -> int:
         if args.after:
             oslock.wait_lock(args.after).release(remove=True)
         compiled = _compiled()
-        from genie_studio.world.bundle import load_model
+        from genie_studio.session.open import load_world
 
-        wm = load_model(args.model, components=("tokenizer", "dynamics"), device=args.device)
-        wm.path = Path(args.model)
+        wm = load_world(Path(args.model), device=args.device)
         report = compiled.prepare(wm, args.device, args.precision, batches=[int(b) for b in args.batches.split(",")],
                                   context=args.context)
         if report["error"] is not None:

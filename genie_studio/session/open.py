@@ -20,6 +20,9 @@ from genie_studio.knobs import KnobError, Knobs
 
 if TYPE_CHECKING:
     from genie_studio.session.world_session import WorldSession
+    from genie_studio.world.bundle import WorldModel
+
+SESSION_COMPONENTS = ("tokenizer", "dynamics")  # what a session plays with (never the LAM)
 
 
 class SessionError(RuntimeError):
@@ -34,7 +37,7 @@ class SessionError(RuntimeError):
 class SessionSettings:
     knobs: Knobs = field(default_factory=Knobs)  # the world: model, device, precision, steps, temperature, seed...
     loaded: Any = None  # a loaded WorldModel to play instead of knobs.model (the server's engine, tests)
-    components: tuple[str, ...] = ("tokenizer", "dynamics")  # model parts to load (a session never uses the LAM)
+    components: tuple[str, ...] = SESSION_COMPONENTS  # model parts to load
     server_url: str | None = None  # set: play on this server
     token: str | None = None
     token_file: str | os.PathLike | None = None  # read when no token is given
@@ -57,12 +60,22 @@ class SessionSettings:
                    token_file=settings.get("server_token_file") or None, compile_in_background=True)
 
 
+def load_world(model: str | os.PathLike | None, components: tuple[str, ...] = SESSION_COMPONENTS,
+               device="cpu") -> WorldModel:
+    """The one way a model is loaded: a name (``"default"``: the bundled one; None: the settings' model) or a
+    folder -> its ``WorldModel`` with ``components`` built, checked and on ``device`` (``world/bundle.py:
+    load_model`` reads each file once); ``ModelError`` (``BundleError``) says why not."""
+    from genie_studio.model_catalog import DEFAULT_MODEL, resolve_model  # torch is loaded only for a local world
+    from genie_studio.world.bundle import load_model
+
+    return load_model(resolve_model(DEFAULT_MODEL if model == "default" else model), components, device)
+
+
 def open_local(s: SessionSettings) -> WorldSession:
     """A local session set up as ``s`` says, ready for ``reset(prompt)`` (``s.server_url`` is not read)."""
-    from genie_studio.model_catalog import DEFAULT_MODEL, resolve_model  # torch is loaded only for a local world
     from genie_studio.session import devices
     from genie_studio.session.world_session import WorldSession
-    from genie_studio.world.bundle import BundleError, WorldModel, load_model
+    from genie_studio.world.bundle import BundleError, WorldModel
 
     if s.token_file:
         raise SessionError("a token file needs a server", "device")
@@ -73,11 +86,7 @@ def open_local(s: SessionSettings) -> WorldSession:
         raise SessionError(str(e), "device") from None
     k = s.knobs
     try:
-        wm = s.loaded
-        if not isinstance(wm, WorldModel):
-            folder = resolve_model(DEFAULT_MODEL if k.model == "default" else k.model)
-            wm = load_model(folder, components=s.components, device=device)
-            wm.path = wm.path or folder
+        wm = s.loaded if isinstance(s.loaded, WorldModel) else load_world(k.model, s.components, device)
         session = WorldSession(wm, device=device, steps=k.maskgit_steps, temperature=k.temperature, seed=k.seed,
                                context=k.context, precision=precision, decoder=k.decoder, endless=k.endless)
     except (BundleError, ValueError) as e:

@@ -20,7 +20,6 @@ import copy
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,8 +30,9 @@ from genie_studio.session import compiled
 from genie_studio.session.actions import action_index
 from genie_studio.session.devices import resolve_precision
 from genie_studio.session.level import LevelMemory, build_memory, draft_plan, dynamic_tokens, plan_frame, prior_row
+from genie_studio.session.open import load_world
 from genie_studio.session.prompt import fit_prompt, fit_strip
-from genie_studio.world.bundle import WorldModel, load_model
+from genie_studio.world.bundle import WorldModel
 from genie_studio.world.maskgit import decode_edits, decode_frame, sample_tokens, uniforms
 from genie_studio.world.scroll import shift_cols
 
@@ -67,8 +67,8 @@ class WorldSession:
         given = {"maskgit_steps": steps, "temperature": temperature, "seed": seed, "precision": precision,
                  "decoder": decoder, "endless": endless}
         knobs = Knobs().replace(**{k: (_KIND[k](v) if k in _KIND else v) for k, v in given.items() if v is not None})
-        if not isinstance(model, WorldModel):
-            model = load_model(Path(model), device=device)
+        if not isinstance(model, WorldModel):  # a name or a folder, loaded as open_local loads it
+            model = load_world(model, device=device)
         if model.tokenizer is None or model.dynamics is None:
             raise ValueError("a WorldSession needs a model with a tokenizer and a dynamics component")
         self.model = model
