@@ -1,14 +1,15 @@
 """A model is a folder: ``config.json`` (format, version, architecture per component, training
 summary, action labels) plus one ``<component>.safetensors`` per component. Never pickles.
 
-Loading validates everything it reads and fails with one :class:`ModelError` (also named
-``BundleError``), naming the file and what is wrong, before it allocates more than the files back:
-the config's fields are checked against their ranges (``world/config.py``); each safetensors file's
-header is read alone and checked against the file (dtypes F32, F16 or BF16, offsets, size); every
-extent in the config (dims, vocabularies, token grids) must fit the largest tensor dimension in that
-header and every depth its tensor count, so that building a module costs about what its file holds;
-then the module is built, its tensors compared by name and shape, and the weights must be finite.
-(Building on torch's meta device instead would cost every process ~2 s of one-time imports.)
+:func:`load_model` is the one place a model's files are read (``session/open.py: load_world`` resolves a
+name to its folder first, for sessions, the server, the compile job and the commands). It reads ``config.json``
+once and each weights file once, and fails with one :class:`ModelError` (also named ``BundleError``),
+naming the file and what is wrong, before it allocates more than the files hold: the config's fields are
+checked against their ranges (``world/config.py``); each safetensors header is read and checked against
+its file (dtypes F32, F16 or BF16, offsets, size) and compared, name by name and shape by shape, with the
+tensors the component's config implies (``cfg.state_shapes()``, a formula per component, no module built);
+only then is the rest of each file read, in one read, its tensors made over those bytes
+(``torch.frombuffer``), checked finite, and copied into a module built without its random initialisation.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
-from genie_studio.fsutil import atomic_write_json, read_versioned_json
+from genie_studio.fsutil import NotRegularFile, atomic_write_json, open_regular, read_versioned_json
 from genie_studio.world.config import ConfigError, DynamicsConfig, LAMConfig, TokenizerConfig
 from genie_studio.world.dynamics import Dynamics
 from genie_studio.world.lam import LatentActionModel
+from genie_studio.world.layers import weights_loaded_next
 from genie_studio.world.tokenizer import Tokenizer, make_tokenizer
 
 FORMAT = "genie-studio-model"
@@ -46,6 +47,10 @@ class ModelError(Exception):
 BundleError = ModelError  # the name the rest of the app has always caught
 MAX_HEADER = 16 << 20  # bytes of a safetensors header (JSON)
 FLOAT_DTYPES = {"F32": 4, "F16": 2, "BF16": 2}  # safetensors dtypes a component's weights may have
+ANY_DTYPES = {**FLOAT_DTYPES, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}  # other files
+_TORCH_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64,
+                 "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+                 "BOOL": torch.bool}
 
 
 @dataclass
@@ -101,134 +106,177 @@ def build_component(name: str, cfg_dict: dict) -> nn.Module:
     return mod_cls(cfg_cls.from_dict(cfg_dict))
 
 
-def read_weights(f: Path, error: type[Exception] = BundleError) -> dict[str, torch.Tensor]:
-    """The tensors of a safetensors file, or ``error`` naming the file: missing, corrupt or truncated."""
-    if not f.exists():
-        raise error(f"{f}: weights file missing")
-    try:
-        return load_file(str(f))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise error(f"{f}: corrupt or truncated weights ({e})") from None
+class WeightsFile:
+    """A safetensors file opened once: :attr:`header` ({name: (dtype, shape)}) read on opening and checked
+    against the file (offsets in order, inside the file, of the size each shape and dtype imply; dtypes
+    among ``dtypes``), nothing else read or allocated; :meth:`tensors` then reads the rest in one read.
+    ``error`` (ModelError unless given) names the file and the problem. Use it as a context manager."""
 
+    def __init__(self, f: Path, error: type[Exception] = ModelError, dtypes: dict[str, int] = FLOAT_DTYPES):
+        self.f, self.error = Path(f), error
+        try:
+            self.fh = open_regular(self.f)
+        except FileNotFoundError:
+            raise error(f"{f}: weights file missing") from None
+        except NotRegularFile:
+            raise error(f"{f}: not a regular file") from None
+        except OSError as e:
+            raise error(f"{f}: corrupt or truncated weights ({type(e).__name__}: {str(e)[:100]})") from None
+        try:
+            self._read_header(dtypes)
+        except BaseException:
+            self.fh.close()
+            raise
 
-def read_header(f: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
-    """A safetensors file's tensors as {name: (dtype, shape)}, read from its header alone (nothing
-    allocated), checked against the file: offsets in order, inside the file, of the size each shape
-    and dtype imply. ModelError names the file and the problem."""
-    if not f.is_file():
-        raise ModelError(f"{f}: weights file missing" if not f.exists() else f"{f}: not a regular file")
-    size = f.stat().st_size
-    try:
-        with open(f, "rb") as fh:
-            head = fh.read(8)
+    def _read_header(self, dtypes: dict[str, int]) -> None:
+        f, error = self.f, self.error
+        size = os.fstat(self.fh.fileno()).st_size
+        try:
+            head = self.fh.read(8)
             n = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
             if not 2 <= n <= min(MAX_HEADER, size - 8):
-                raise ModelError(f"{f}: corrupt or truncated weights (header of {n} bytes in a {size} byte file)")
-            doc = json.loads(fh.read(n))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise ModelError(f"{f}: corrupt or truncated weights ({type(e).__name__}: {str(e)[:100]})") from None
-    if not isinstance(doc, dict):
-        raise ModelError(f"{f}: corrupt weights (the header is not an object)")
-    out, end = {}, 0
-    for name, t in sorted(((k, v) for k, v in doc.items() if k != "__metadata__"),
-                          key=lambda kv: kv[1].get("data_offsets", [0])[0] if isinstance(kv[1], dict) else 0):
-        ok = (isinstance(t, dict) and isinstance(t.get("shape"), list) and isinstance(t.get("data_offsets"), list)
-              and len(t["data_offsets"]) == 2 and all(isinstance(x, int) and x >= 0 for x in t["shape"])
-              and all(isinstance(x, int) for x in t["data_offsets"]))
-        if not ok:
-            raise ModelError(f"{f}: corrupt weights (bad header entry for {str(name)[:80]!r})")
-        if t.get("dtype") not in FLOAT_DTYPES:
-            raise ModelError(f"{f}: tensor {name} is {t.get('dtype')}; a model's weights must be F32, F16 or BF16")
-        a, b = t["data_offsets"]
-        count = 1
-        for x in t["shape"]:
-            count *= x
-        if a != end or b - a != count * FLOAT_DTYPES[t["dtype"]]:
-            raise ModelError(f"{f}: corrupt weights (tensor {name}'s bytes do not match its shape)")
-        end = b
-        out[name] = (t["dtype"], tuple(t["shape"]))
-    if 8 + n + end != size:
-        raise ModelError(f"{f}: corrupt or truncated weights (the header describes {8 + n + end} bytes, the "
-                         f"file has {size})")
-    return out
+                raise error(f"{f}: corrupt or truncated weights (header of {n} bytes in a {size} byte file)")
+            doc = json.loads(self.fh.read(n))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+            raise error(f"{f}: corrupt or truncated weights ({type(e).__name__}: {str(e)[:100]})") from None
+        if not isinstance(doc, dict):
+            raise error(f"{f}: corrupt weights (the header is not an object)")
+        header, spans, end = {}, {}, 0
+        for name, t in sorted(((k, v) for k, v in doc.items() if k != "__metadata__"),
+                              key=lambda kv: kv[1].get("data_offsets", [0])[0] if isinstance(kv[1], dict) else 0):
+            ok = (isinstance(t, dict) and isinstance(t.get("shape"), list) and isinstance(t.get("data_offsets"), list)
+                  and len(t["data_offsets"]) == 2 and all(isinstance(x, int) and x >= 0 for x in t["shape"])
+                  and all(isinstance(x, int) for x in t["data_offsets"]))
+            if not ok:
+                raise error(f"{f}: corrupt weights (bad header entry for {str(name)[:80]!r})")
+            if t.get("dtype") not in dtypes:
+                raise error(f"{f}: tensor {name} is {t.get('dtype')}; a model's weights must be F32, F16 or BF16"
+                            if dtypes is FLOAT_DTYPES else f"{f}: tensor {name} has an unknown dtype {t.get('dtype')}")
+            a, b = t["data_offsets"]
+            count = 1
+            for x in t["shape"]:
+                count *= x
+            if a != end or b - a != count * dtypes[t["dtype"]]:
+                raise error(f"{f}: corrupt weights (tensor {name}'s bytes do not match its shape)")
+            end = b
+            header[name], spans[name] = (t["dtype"], tuple(t["shape"])), (a, b)
+        if 8 + n + end != size:
+            raise error(f"{f}: corrupt or truncated weights (the header describes {8 + n + end} bytes, the "
+                        f"file has {size})")
+        self.header, self._spans, self._end = header, spans, end
+
+    def tensors(self, finite: bool = False) -> dict[str, torch.Tensor]:
+        """The file's tensors, made over one buffer holding the rest of the file (each tensor is a view into it,
+        writable; one whose offset is not a multiple of its item size gets a copy of its own). ``finite``:
+        ``error`` naming the first tensor that holds a NaN or an infinity (one pass over the buffer)."""
+        body = bytearray(self._end)
+        try:
+            got = self.fh.readinto(body)
+        except OSError as e:
+            raise self.error(f"{self.f}: corrupt or truncated weights ({type(e).__name__}: {str(e)[:100]})") from None
+        finally:
+            self.close()
+        if got != self._end:
+            raise self.error(f"{self.f}: corrupt or truncated weights (the file shrank while it was read)")
+        out = {}
+        for name, (dtype, shape) in self.header.items():
+            a, b = self._spans[name]
+            dt = _TORCH_DTYPES[dtype]
+            if a == b:
+                out[name] = torch.empty(shape, dtype=dt)
+                continue
+            buf = body if a % ANY_DTYPES[dtype] == 0 else bytearray(memoryview(body)[a:b])
+            offset = a if buf is body else 0
+            out[name] = torch.frombuffer(buf, dtype=dt, count=(b - a) // ANY_DTYPES[dtype], offset=offset).view(shape)
+        if finite and not self._finite(body, out):
+            bad = next(k for k, v in out.items() if v.is_floating_point() and not bool(torch.isfinite(v).all()))
+            raise self.error(f"{self.f}: tensor {bad} holds NaN or infinite values (a diverged or damaged model)")
+        return out
+
+    def _finite(self, body: bytearray, tensors: dict[str, torch.Tensor]) -> bool:
+        dtypes = {v.dtype for v in tensors.values()}
+        if len(dtypes) == 1 and body:  # the usual file: one dtype, all of it one pass
+            return bool(torch.isfinite(torch.frombuffer(body, dtype=dtypes.pop())).all())
+        return all(bool(torch.isfinite(v).all()) for v in tensors.values() if v.is_floating_point())
+
+    def close(self) -> None:
+        self.fh.close()
+
+    def __enter__(self) -> WeightsFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-_EXTENTS = ("dim", "latent", "codebook", "vocab", "conv_width", "num_actions", "context")
-_DEPTHS = ("depth", "enc_depth", "dec_depth")
+def read_weights(f: Path, error: type[Exception] = BundleError) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file (any dtype), or ``error`` naming the file: missing, corrupt or
+    truncated. No check of names, shapes or values: for a model's components, :func:`load_model`."""
+    with WeightsFile(f, error, ANY_DTYPES) as w:
+        return w.tensors()
 
 
-def check_config_fits(cfg, header: dict, f: Path) -> None:
-    """Refuse a config that would build a module much bigger than the weights file ``f`` holds: each
-    extent at most the largest dimension of a tensor in the file, each depth at most the number of
-    layers its tensor names count (``blocks.3.…``: 4)."""
-    largest = max((x for _, shape in header.values() for x in shape), default=0)
-    layers = max((int(p) + 1 for name in header for p in name.split(".") if p.isdigit()), default=0)
-    conv = getattr(cfg, "arch", "vit") == "conv"  # a conv tokenizer has no transformer: dim, depths unused
-    for name in _EXTENTS:
-        v = getattr(cfg, name, None) if not (conv and name == "dim") else None
-        if v is not None and v > largest:
-            raise ModelError(f"{f}: config.json says {name}={v}, but no tensor in this file has a dimension "
-                             f"over {largest}: the config does not match the weights' shapes")
-    grid = getattr(cfg, "tokens_hw", None)
-    if grid is None and getattr(cfg, "arch", "vit") == "vit" and hasattr(cfg, "image_size"):
-        grid = (cfg.image_size[0] // cfg.patch, cfg.image_size[1] // cfg.patch)
-    if grid is not None and grid[0] * grid[1] > largest:
-        raise ModelError(f"{f}: config.json implies {grid[0]}x{grid[1]} tokens, but no tensor in this file has a "
-                         f"dimension over {largest}: the config does not match the weights' shapes")
-    for name in _DEPTHS:
-        v = getattr(cfg, name, None) if not conv else None
-        if v is not None and v > layers:
-            raise ModelError(f"{f}: config.json says {name}={v}, but the file's tensors name at most {layers} "
-                             "layers: the config does not match the weights' shapes")
-
-
-def load_weights(module: nn.Module, f: Path) -> None:
-    state = read_weights(f)
-    own = module.state_dict()
-    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+def check_shapes(expected: dict[str, tuple[int, ...]], header: dict, f: Path) -> None:
+    """Refuse a weights file whose tensors are not exactly those a config implies (``cfg.state_shapes()``),
+    by name and by shape: one ModelError naming the file, the tensor and both shapes."""
+    missing, unexpected = sorted(set(expected) - set(header)), sorted(set(header) - set(expected))
     if missing or unexpected:
-        raise BundleError(f"{f}: weights do not match the architecture in config.json "
-                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-    for k, v in state.items():
-        if tuple(v.shape) != tuple(own[k].shape):
-            raise BundleError(f"{f}: tensor {k} has shape {tuple(v.shape)}, config.json implies "
-                              f"{tuple(own[k].shape)}")
-        if not v.is_floating_point():
-            raise ModelError(f"{f}: tensor {k} is {v.dtype}; a model's weights must be floating point")
-        if not bool(torch.isfinite(v).all()):
-            raise ModelError(f"{f}: tensor {k} holds NaN or infinite values (a diverged or damaged model)")
-        own[k].copy_(v.to(own[k].dtype))
+        raise ModelError(f"{f}: weights do not match the architecture in config.json "
+                         f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    for k, (_, shape) in header.items():
+        if shape != expected[k]:
+            raise ModelError(f"{f}: tensor {k} has shape {shape}, config.json implies {expected[k]}")
+
+
+def _checked_config(folder: Path, meta: dict, name: str):
+    cfg = meta.get("components", {}).get(name)
+    if cfg is None:
+        raise ModelError(f"{folder / 'config.json'}: has no {name!r} component (trained yet?)")
+    try:
+        cfg = COMPONENTS[name][0].from_dict(cfg)
+        return cfg, cfg.state_shapes()
+    except ConfigError as e:
+        raise ModelError(f"{folder / 'config.json'}: {e}") from None
+
+
+def _build(folder: Path, name: str, cfg, state: dict[str, torch.Tensor], expected: dict) -> nn.Module:
+    try:
+        with weights_loaded_next():  # every tensor is overwritten below: no random initialisation
+            module = COMPONENTS[name][1](cfg)
+    except ConfigError as e:
+        raise ModelError(f"{folder / 'config.json'}: {e}") from None
+    except (TypeError, ValueError, RuntimeError, ZeroDivisionError, NotImplementedError) as e:
+        raise ModelError(f"{folder / 'config.json'}: the {name} component cannot be built from it "
+                         f"({type(e).__name__}: {str(e)[:200]})") from None
+    own = module.state_dict()
+    if {k: tuple(v.shape) for k, v in own.items()} != expected:  # the formula is tested against every module
+        raise ModelError(f"{folder / name}.safetensors: the {name} module differs from its shape formula "
+                         "(world/config.py state_shapes): a bug in this version")
+    with torch.no_grad():
+        for k, v in state.items():
+            own[k].copy_(v)
+    return module.eval()
 
 
 def load_model(folder: str | os.PathLike, components=("tokenizer", "lam", "dynamics"),
                device: str | torch.device = "cpu") -> WorldModel:
+    """The model in ``folder`` with ``components`` built, checked and on ``device``; the one loader (above)."""
     folder = Path(folder)
     meta = _read_config(folder)
     wm = WorldModel(meta=meta, path=folder)
-    checked = {}
-    for name in components:  # every component's config and header first: nothing is built for a bad one
-        cfg = meta.get("components", {}).get(name)
-        if cfg is None:
-            raise BundleError(f"{folder / 'config.json'}: has no {name!r} component (trained yet?)")
-        weights = folder / f"{name}.safetensors"
-        try:
-            checked[name] = COMPONENTS[name][0].from_dict(cfg)
-        except ConfigError as e:
-            raise BundleError(f"{folder / 'config.json'}: {e}") from None
-        check_config_fits(checked[name], read_header(weights), weights)
-    for name, cfg_obj in checked.items():
-        weights = folder / f"{name}.safetensors"
-        try:
-            module = COMPONENTS[name][1](cfg_obj)
-        except ConfigError as e:
-            raise BundleError(f"{folder / 'config.json'}: {e}") from None
-        except (TypeError, ValueError, RuntimeError, ZeroDivisionError, NotImplementedError) as e:
-            raise ModelError(f"{folder / 'config.json'}: the {name} component cannot be built from it "
-                             f"({type(e).__name__}: {str(e)[:200]})") from None
-        with torch.no_grad():
-            load_weights(module, weights)
-        module.eval()
-        setattr(wm, name, module.to(device))
+    opened: dict[str, tuple] = {}
+    try:
+        for name in components:  # every config and header first: nothing is read further or built for a bad one
+            cfg, expected = _checked_config(folder, meta, name)
+            f = folder / f"{name}.safetensors"
+            opened[name] = (cfg, expected, WeightsFile(f))
+            check_shapes(expected, opened[name][2].header, f)
+        for name, (cfg, expected, weights) in opened.items():
+            state = weights.tensors(finite=True)
+            setattr(wm, name, _build(folder, name, cfg, state, expected).to(device))
+    finally:
+        for _, _, weights in opened.values():
+            weights.close()
     return wm
 
 

@@ -14,6 +14,9 @@ Attention is a plain matmul-softmax: on this CPU it trains about 2x faster than 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import torch
@@ -214,7 +217,23 @@ def unpatchify(x: torch.Tensor, p: int, hw: tuple[int, int], c: int = 3) -> torc
     return x.reshape(B, T, H, W, c)
 
 
+_LOADED_NEXT = ContextVar("weights_loaded_next", default=False)
+
+
+@contextmanager
+def weights_loaded_next() -> Iterator[None]:
+    """Modules built inside (in this thread) skip :func:`init_weights`' random pass, the bulk of building one:
+    for a loader that overwrites every tensor next (world/bundle.py)."""
+    token = _LOADED_NEXT.set(True)
+    try:
+        yield
+    finally:
+        _LOADED_NEXT.reset(token)
+
+
 def init_weights(module: nn.Module) -> None:
+    if _LOADED_NEXT.get():
+        return
     for m in module.modules():
         if isinstance(m, nn.Linear):
             nn.init.trunc_normal_(m.weight, std=0.02)
@@ -225,4 +244,4 @@ def init_weights(module: nn.Module) -> None:
 
 
 __all__ = ["KVCache", "LayerKV", "STBlock", "STTransformer", "patchify", "unpatchify", "rope", "rope_table", "rotate",
-           "attend"]
+           "attend", "weights_loaded_next"]

@@ -5,6 +5,7 @@ Whatever the folder holds, loading gives one clear ModelError, quickly."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -96,3 +97,31 @@ def test_a_header_that_lies_about_the_file_is_refused(good, tmp_path):
 def test_the_good_model_still_loads(good):
     wm = load_model(good)
     assert wm.action_labels == ["noop", "left", "right", "jump"]
+
+
+def test_a_config_within_the_headers_extents_is_refused_before_any_module_is_built(tmp_path, monkeypatch):
+    """The bundled model with dynamics dim 480 (built with 192; every extent still under the file's largest
+    dimension): it used to build the modules (8 s, 370 MB) before finding the shapes wrong. The shape formula
+    (cfg.state_shapes) refuses it from the headers alone: one ModelError naming the file, a tensor and both
+    shapes, and no module built."""
+    from genie_studio.resources import models_dir
+    from genie_studio.world import bundle
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for f in (models_dir() / "sketchworld-tiny").iterdir():
+        if f.name == "config.json" or f.suffix == ".safetensors":
+            (folder / f.name).write_bytes(f.read_bytes())
+    _edit_config(folder, lambda c: c["components"]["dynamics"].update(dim=480))
+
+    def built(cfg):
+        raise AssertionError("a module was built")
+
+    monkeypatch.setattr(bundle, "COMPONENTS", {k: (c, built) for k, (c, _) in bundle.COMPONENTS.items()})
+    t = time.perf_counter()
+    with pytest.raises(ModelError) as e:
+        load_model(folder)
+    assert time.perf_counter() - t < 0.5
+    message = str(e.value)
+    assert message.startswith(f"{folder / 'dynamics.safetensors'}: tensor ")
+    assert re.search(r"tensor [\w.]+ has shape \((\d+, )*192\), config.json implies \((\d+, )*480\)$", message), message
