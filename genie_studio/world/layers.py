@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 
 class RMSNorm(nn.Module):
@@ -218,15 +219,28 @@ def unpatchify(x: torch.Tensor, p: int, hw: tuple[int, int], c: int = 3) -> torc
 
 
 _LOADED_NEXT = ContextVar("weights_loaded_next", default=False)
+_INIT = {torch.nn.init.kaiming_uniform_, torch.nn.init.uniform_, torch.nn.init.normal_, torch.nn.init.zeros_,
+         torch.nn.init.ones_, torch.nn.init.constant_}
+
+
+class _NoInit(TorchFunctionMode):
+    """torch.nn.init's fills (nn.Linear's and nn.Embedding's own initialisation) do nothing."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func in _INIT:
+            return args[0] if args else kwargs["tensor"]
+        return func(*args, **(kwargs or {}))
 
 
 @contextmanager
 def weights_loaded_next() -> Iterator[None]:
-    """Modules built inside (in this thread) skip :func:`init_weights`' random pass, the bulk of building one:
-    for a loader that overwrites every tensor next (world/bundle.py)."""
+    """Modules built inside (in this thread) skip their random initialisation, most of the cost of building
+    one: :func:`init_weights` and torch.nn.init's fills do nothing (the tensors are allocated, their values
+    left as they come). For a loader that overwrites every tensor next (world/bundle.py)."""
     token = _LOADED_NEXT.set(True)
     try:
-        yield
+        with _NoInit():
+            yield
     finally:
         _LOADED_NEXT.reset(token)
 
