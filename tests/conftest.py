@@ -29,3 +29,31 @@ def model_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("models") / "tiny"
     save_world(tiny_world(), d)
     return d
+
+
+_COMPILE_FILES = ("tests/session/test_compile_job.py", "tests/session/test_compiled.py")
+
+
+def _work_unit(nodeid: str) -> str:
+    """A test's unit of work on pytest-xdist: its file; the two compile files are one unit, sharing their
+    one build (tests/session/conftest.py)."""
+    path = nodeid.split("::", 1)[0]
+    return "compile" if path in _COMPILE_FILES else path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pyproject's ``-n auto``: each worker takes a whole file at a time, so a file's module fixtures (servers,
+    windows, installed wheels) are built once (xdist's own loadgroup does not group under pytest 9)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+    config.option.loadscopereorder = False  # keep the collection's order: the long compile unit first
+    return ByFile(config, log)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: _work_unit(item.nodeid) != "compile")  # stable: the rest keep their order

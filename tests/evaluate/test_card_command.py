@@ -20,7 +20,8 @@ def test_card_rejects_a_bad_eval_pair(model_dir, capsys):
 
 
 def test_card_writes_the_card_into_the_model_folder(model_dir, tmp_path, capsys):
-    """--skip-eval reuses eval.json's dataset figures; labels, tests and GIFs run on the tiny model."""
+    """--skip-eval reuses eval.json's dataset figures; labels, tests and GIFs run on the tiny model (--quick:
+    the same stages on fewer drawings and frames)."""
     import shutil
 
     folder = tmp_path / "tiny"
@@ -29,7 +30,7 @@ def test_card_writes_the_card_into_the_model_folder(model_dir, tmp_path, capsys)
     (tmp_path / "commands.txt").write_text("genie-studio card tiny --skip-eval\n")
     docs = tmp_path / "docs"
     assert main(["card", str(folder), "--skip-eval", "--docs", str(docs), "--commands",
-                 str(tmp_path / "commands.txt"), "--json"]) == 0
+                 str(tmp_path / "commands.txt"), "--quick", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["gifs"] and all(g.startswith("../docs/play-") for g in out["gifs"])
     assert all((folder / g).is_file() for g in out["gifs"])

@@ -2,16 +2,14 @@
 builds the graphs and times them against eager once; later starts read that verdict and load the graphs
 that pay in milliseconds, without importing torch._inductor or timing anything.
 
-One build of the tiny model's two graphs (``built``, module scope, in a real background process) serves
-every test here; each test works on its own copy of that cache folder.
+One build of the tiny model's two graphs (``built`` in conftest.py, in a real background process) serves
+every test here and in test_compiled.py; each test works on its own copy of that cache folder.
 """
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pytest
@@ -19,57 +17,9 @@ import pytest
 from genie_studio import oslock
 from genie_studio.progress import StageBar
 from genie_studio.session import compile_job, compiled
-from genie_studio.session.world_session import WorldSession
-from genie_studio.world.bundle import load_model
+from tests.session.conftest import HAS_CXX, load_tiny, play
 
-pytestmark = pytest.mark.skipif(not any(shutil.which(c) for c in ("g++", "c++", "clang++")),
-                                reason="AOTInductor needs a C++ compiler (without one, play runs eagerly)")
-ACTS = [2, 2, 1, 3, 0, 2, 1]
-
-
-def _load(model_dir):
-    return load_model(model_dir, components=("tokenizer", "dynamics"))
-
-
-def _play(wm, seed=3):
-    s = WorldSession(wm, precision="fp32", seed=seed)
-    s.reset(np.random.default_rng(0).integers(0, 255, (16, 16, 3), dtype=np.uint8))
-    return [s.step(a) for a in ACTS]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, model_dir):
-    """The editor's way: start(background=True) plays eagerly, a build process compiles, a thread waits for it
-    and loads the graphs. -> what was heard, the model and its cache folder."""
-    home = tmp_path_factory.mktemp("job-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GENIE_STUDIO_HOME", str(home))
-        mp.delenv("GENIE_STUDIO_COMPILE")
-        wm = _load(model_dir)
-        heard, ready = [], threading.Event()
-
-        def progress(text, done, total):
-            heard.append((text, done, total))
-            if total and done >= total:
-                ready.set()
-        report = compile_job.start(wm, "cpu", "fp32", background=True, progress=progress)
-        graphs_at_start = [compiled.frame_step(wm, "cpu", "fp32", 1, wm.dynamics.cfg.context)[0].compiled,
-                           compiled.frame_decoder(wm, "cpu", "fp32", 1)[0].compiled]
-        eager_frames = _play(load_model(model_dir, components=("tokenizer", "dynamics")))
-        assert ready.wait(600), heard
-        report["job"].wait(60)
-        folder = compiled.cache_folder()
-    return {"report": report, "heard": heard, "model": wm, "folder": folder, "at_start": graphs_at_start,
-            "eager_frames": eager_frames}
-
-
-@pytest.fixture
-def cache(built, monkeypatch):
-    """Compiling on, with this test's own copy of the built cache folder."""
-    monkeypatch.delenv("GENIE_STUDIO_COMPILE")
-    folder = compiled.cache_folder()
-    shutil.copytree(built["folder"], folder)
-    return folder
+pytestmark = pytest.mark.skipif(not HAS_CXX, reason="AOTInductor needs a C++ compiler (without one, play runs eagerly)")
 
 
 def test_a_first_run_plays_at_once_while_a_process_builds_and_times_the_graphs(built, model_dir):
@@ -88,13 +38,13 @@ def test_a_first_run_plays_at_once_while_a_process_builds_and_times_the_graphs(b
     wm = built["model"]
     assert compiled.frame_step(wm, "cpu", "fp32", 1, wm.dynamics.cfg.context)[0].compiled == \
         compiled.pays(verdicts["step"])  # switched to mid-session if it pays
-    frames = _play(wm)  # the graphs loaded through the bare package loader play the eager frames
+    frames = play(wm)[1]  # the graphs loaded through the bare package loader play the eager frames
     assert all(np.array_equal(a, b) for a, b in zip(frames, built["eager_frames"]))
 
 
-def test_a_later_start_reads_the_verdicts_and_loads_without_inductor(cache, model_dir):
+def test_a_later_start_reads_the_verdicts_and_loads_without_inductor(copy_built, model_dir):
     for kind, (c, e) in (("step", (1.0, 10.0)), ("decode", (1.0, 10.0))):  # both pay, as kept
-        v = compiled.verdict_path(compiled.package_path(_load(model_dir), kind, "cpu", "fp32", 1))
+        v = compiled.verdict_path(compiled.package_path(load_tiny(model_dir), kind, "cpu", "fp32", 1))
         v.write_text(json.dumps({**json.loads(v.read_text()), "compiled_ms": c, "eager_ms": e}))
     code = ("import sys, json, numpy; from genie_studio.local_or_remote import SessionSettings, open_session; "
             "from genie_studio.session import compiled; from genie_studio.knobs import Knobs; "
@@ -111,8 +61,8 @@ def test_a_later_start_reads_the_verdicts_and_loads_without_inductor(cache, mode
     assert "FutureWarning" not in out.stderr and "compiling" not in out.stderr
 
 
-def test_a_graph_that_lost_to_eager_is_not_even_loaded(cache, model_dir, monkeypatch):
-    wm = _load(model_dir)
+def test_a_graph_that_lost_to_eager_is_not_even_loaded(copy_built, model_dir, monkeypatch):
+    wm = load_tiny(model_dir)
     step = compiled.package_path(wm, "step", "cpu", "fp32", 1)
     v = compiled.verdict_path(step)
     v.write_text(json.dumps({**json.loads(v.read_text()), "compiled_ms": 9.0, "eager_ms": 3.0}))
@@ -127,7 +77,7 @@ def test_a_graph_that_lost_to_eager_is_not_even_loaded(cache, model_dir, monkeyp
     assert compiled.frame_decoder(wm, "cpu", "fp32", 1)[0].compiled
     v.unlink()  # a package kept without times (an older version's) is timed once, and the times are kept
     monkeypatch.setattr(compiled, "_measure", lambda *a, **k: {"compiled_ms": 2.0, "eager_ms": 4.0})
-    again = compiled.prepare(_load(model_dir), "cpu", "fp32", build=False)
+    again = compiled.prepare(load_tiny(model_dir), "cpu", "fp32", build=False)
     assert again["measured"] == 1 and compiled.read_verdict(step)["compiled_ms"] == 2.0
 
 
@@ -136,20 +86,20 @@ def test_play_announces_the_build_and_never_starts_two(model_dir, monkeypatch, c
     started = []
     monkeypatch.setattr(compile_job, "spawn", lambda *a, **k: started.append((a, k)) or "job")
     monkeypatch.setattr(compiled, "_build", lambda *a: pytest.fail("play compiled in its own process"))
-    report = compile_job.start(_load(model_dir), "cpu", "fp32", background=False, progress=StageBar("first run"))
+    report = compile_job.start(load_tiny(model_dir), "cpu", "fp32", background=False, progress=StageBar("first run"))
     assert report["pending"] == 2 and report["job"] == "job" and started[0][0][0] == model_dir
     after = started[0][1]["after"]  # the job starts working once this process has exited
     assert oslock.is_held(after) and after.name == f"{os.getpid()}.lock"
     assert "first run: compiling faster play for this machine in the background" in capsys.readouterr().err
     with oslock.try_lock(compile_job.build_lock()):  # another process is building
-        report = compile_job.start(_load(model_dir), "cpu", "fp32", background=False)
+        report = compile_job.start(load_tiny(model_dir), "cpu", "fp32", background=False)
     assert report["job"] is None and len(started) == 1
 
 
 def test_a_failed_build_is_not_retried_at_every_start(model_dir, monkeypatch):
     monkeypatch.delenv("GENIE_STUDIO_COMPILE")
     monkeypatch.setattr(compile_job, "spawn", lambda *a, **k: pytest.fail("spawned again"))
-    wm = _load(model_dir)
+    wm = load_tiny(model_dir)
     names = [compiled.package_path(wm, k, "cpu", "fp32", b).name for k, b in compiled.missing(wm, "cpu", "fp32")]
     compile_job.failed_note().parent.mkdir(parents=True)
     compile_job.failed_note().write_text(json.dumps({"packages": names, "error": "CppCompileError: no g++"}))
