@@ -51,9 +51,19 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return _work_unit(nodeid)
 
-    config.option.loadscopereorder = False  # keep the collection's order: the long compile unit first
+    config.option.loadscopereorder = False  # keep the collection's order: the longest units first
     return ByFile(config, log)
 
 
+# The longest units go first (the durations every run prints), so that no worker ends alone on one of them.
+_LONGEST = ("compile", "tests/wheel/test_wheel.py", "tests/train/test_training.py", "tests/test_signals.py",
+            "tests/autoplay/test_autoplay.py", "tests/cli/test_cli_helps.py", "tests/world/test_model_core.py",
+            "tests/editor/test_window.py", "tests/models/test_default_model.py")
+
+
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: _work_unit(item.nodeid) != "compile")  # stable: the rest keep their order
+    def rank(item):
+        unit = _work_unit(item.nodeid)
+        return _LONGEST.index(unit) if unit in _LONGEST else len(_LONGEST)
+
+    items.sort(key=rank)  # stable: the rest keep their order

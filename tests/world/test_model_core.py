@@ -133,7 +133,8 @@ def test_tiny_model_overfits_one_batch(component):
             return m.loss(toks, acts, generator=torch.Generator().manual_seed(1))[0]
     opt = torch.optim.AdamW(m.parameters(), lr=3e-3)
     first = float(f())
-    for _ in range(150):
+    # steps to a tenth with a 2-8x margin (measured: tokenizer 0.03 at 60, LAM 0.05 at 120, dynamics 0.01 at 40)
+    for _ in range({"tokenizer": 60, "lam": 120, "dynamics": 40}[component]):
         loss = f()
         opt.zero_grad()
         loss.backward()
