@@ -241,7 +241,7 @@ def child(a) -> int:
 
 
 def spawn(role: str, a, url: str, token: str, resolution, seconds: float) -> subprocess.Popen:
-    cmd = [sys.executable, __file__, "--role", role, "--url", url, "--token", token, "--seconds", str(seconds),
+    cmd = [sys.executable, __file__, "--role", role, "--url", url, f"--token={token}", "--seconds", str(seconds),
            "--clients", str(a.clients), "--hostile-per-kind", str(a.hostile_per_kind), "--kinds", a.kinds,
            "--resolution", *map(str, resolution)]
     return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -330,7 +330,8 @@ def main(argv=None) -> int:
            "sessions_leaked": stats.get("sessions"),
            "server_counters": {k: stats.get(k) for k in ("connections_total", "refused", "auth_failed", "errors",
                                                          "closed_for_bad_messages", "expired",
-                                                         "dropped_untouched", "evicted_before_hello")}}
+                                                         "dropped_untouched", "evicted_before_hello",
+                                                         "sources_over_budget", "open_jobs_waited")}}
     out["targets"] = {"no_leak": out["sessions_leaked"] == 0,
                       "rss_within_1_5x_idle": out["server_peak_rss_mb"] <= 1.5 * out["idle_rss_mb"],
                       "p95_within_2x_baseline": soak["p95_ms"] <= 2 * base["p95_ms"],
