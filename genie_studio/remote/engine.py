@@ -136,7 +136,8 @@ class StepBatcher:
         self.carry: list = []  # steps left over from the last pass (they go first)
         self.bg: collections.deque = collections.deque()
         self.credit = 0.0  # engine seconds background jobs may take now (earns share x wall time)
-        self._accrued = self.last_step = time.perf_counter()  # when credit was last earned; the last step
+        self._accrued = time.perf_counter()  # when credit was last earned
+        self.last_step = float("-inf")  # when the last step was asked for or done (none yet: idle)
         self.wake = asyncio.Event()
         self.task: asyncio.Task | None = None
         self.batches = self.steps = self.background_jobs = 0
@@ -178,6 +179,10 @@ class StepBatcher:
         self.wake.set()
         return await fut
 
+    def idle(self) -> bool:
+        """No step for ``IDLE_S``: background work runs freely."""
+        return time.perf_counter() - self.last_step >= IDLE_S
+
     def _steps_waiting(self) -> bool:
         return bool(self.carry) or not self.queue.empty()
 
@@ -193,7 +198,7 @@ class StepBatcher:
             now = time.perf_counter()
             self.credit = min(self.credit + (now - self._accrued) * self.share, CREDIT_CAP_S)
             self._accrued = now
-            idle = now - self.last_step >= IDLE_S  # no steps lately: background work runs freely
+            idle = self.idle()  # no steps lately: background work runs freely
             if self.credit > 0 or idle:
                 await self._background_job(charge=not idle)
             elif not self._steps_waiting():  # wait for credit (or a step, which goes first)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import time
 
 from PIL import Image
 
 from genie_studio.knobs import DECODERS, LIVE, MAX_SEED, MAX_TEMPERATURE, KnobError, Knobs
 from genie_studio.remote import jsonlog
-from genie_studio.remote.engine import Hosted
+from genie_studio.remote.engine import IDLE_S, Hosted
 from genie_studio.remote.wire import ENCODINGS, ProtocolError, dumps, encode_frame, error, field, pack
 from genie_studio.session import image_decode
 from genie_studio.session.actions import ActionError, action_index
@@ -105,19 +106,14 @@ class Handlers:
         conn.opening += 1
         try:
             prompt = await self._prompt(conn, payload)
-            async with srv.open_slots:  # a few opens at a time, as background work: steps of open sessions
-                # keep their share of the engine
-                session = eng.new_session(model, knobs)
-                session.max_history = cfg.max_rewind + session.context - 1
-                frame = await srv.batcher.background(session.reset, prompt)
-                for i in range(0, len(replay), REPLAY_CHUNK):
-                    chunk = replay[i:i + REPLAY_CHUNK]
-                    wait = conn.bucket.reserve(len(chunk))  # replayed steps count against the step rate
-                    if wait:
-                        await asyncio.sleep(wait)
-                    await srv.batcher.background(self._replay_chunk, session, chunk)
-                session.configure(knobs)  # the knobs after the replay
-                frame = session.frame
+            session = eng.new_session(model, knobs)
+            session.max_history = cfg.max_rewind + session.context - 1
+            await self._open_job(conn, 0, session.reset, prompt)
+            for i in range(0, len(replay), REPLAY_CHUNK):
+                chunk = replay[i:i + REPLAY_CHUNK]
+                await self._open_job(conn, len(chunk), self._replay_chunk, session, chunk)
+            session.configure(knobs)  # the knobs after the replay
+            frame = session.frame
         finally:
             conn.opening -= 1
         sid, resume = srv.new_ids()
@@ -127,6 +123,32 @@ class Handlers:
             raise ProtocolError("unknown_session", "the connection closed while the session was opening")
         jsonlog.log("session_opened", client=conn.cid, session=sid, model=model, seed=knobs.seed, replayed=len(replay))
         return self._opened(hosted, rid, encode_frame(frame, encoding))
+
+    async def _open_job(self, conn, steps: int, fn, *args):
+        """One job of an open (its reset, or a chunk of ``steps`` replayed steps) as the batcher's background
+        work, so steps of open sessions keep their share of the engine. It first waits, holding nothing,
+        until the connection's step budget has ``steps`` and its source address's open budget
+        (``open_share`` of the engine's seconds) is out of debt; then it takes one of the ``max_opening``
+        slots, and the address pays the engine time the job took. A client that opens and leaves again and
+        again, each time on a new connection, so gets no more of the engine than ``open_share`` while others
+        step. With no steps for a while (the batcher is idle) the engine is free: jobs neither wait nor pay."""
+        srv, b = self.server, self.server.batcher
+        budget = srv.open_budget(conn.source)
+        wait = conn.bucket.reserve(steps) if steps else 0.0
+        if wait:
+            await asyncio.sleep(wait)
+        wait = 0.0 if b.idle() else budget.reserve(0.0)
+        if wait:
+            srv.counters["open_jobs_waited"] += 1
+        while wait:
+            await asyncio.sleep(min(wait, IDLE_S))
+            wait = 0.0 if b.idle() else budget.reserve(0.0)  # others from the address may have spent it meanwhile
+        guess = b.background_s / b.background_jobs if b.background_jobs and not b.idle() else 0.0
+        budget.reserve(guess)  # paid now, so that many connections waking at once do not all pass
+        async with srv.open_slots:
+            result, took, busy = await b.background(_timed, b, fn, *args)
+        budget.reserve((took if busy else 0.0) - guess)
+        return result
 
     async def _prompt(self, conn, payload):
         """The prompt image, decoded on the server's one prompt thread (never the engine's) and reduced
@@ -299,6 +321,14 @@ class Handlers:
 def live_knobs(s) -> Knobs:
     """The live knobs (knobs.LIVE) a hosted session plays with now, the others at their defaults."""
     return Knobs(maskgit_steps=s.steps, temperature=s.temperature, seed=s.seed, decoder=s.decoder, endless=s.endless)
+
+
+def _timed(batcher, fn, *args):
+    """``fn(*args)`` on the engine thread -> (its result, the seconds it took, whether clients were stepping)."""
+    busy = not batcher.idle()
+    t = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - t, busy
 
 
 def _size(payload: bytes) -> tuple[int, int]:

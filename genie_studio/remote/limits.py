@@ -23,6 +23,8 @@ class ServerConfig:
     max_unauthenticated: int = 16  # connections still waiting for hello (see docs/security.md)
     source_rate: float = 10.0  # upgrades without a valid bearer token per second per source address ...
     source_burst: int = 20  # ... with this burst; past it they are refused (HTTP 503)
+    connect_rate: float = 10.0  # upgrades with a valid bearer token per second per source address ...
+    connect_burst: int = 64  # ... with this burst (a full server's clients at once); past it refused (HTTP 503)
     refusal_delay: float = 1.0  # seconds a refusal to an address over its budget waits before the answer ...
     max_delayed: int = 64  # ... at most this many at once (more are answered at once)
     hello_max_message: int = MAX_HEADER + 1024  # bytes a message may have until hello succeeds
@@ -35,7 +37,9 @@ class ServerConfig:
     prompt_rate: float = 4.0  # megapixels of prompt images decoded per second per source address ...
     prompt_burst: float = 32.0  # ... with this burst (two of the largest prompts); past it opens wait
     max_replay: int = 4096  # steps replayed in one open
-    max_opening: int = 2  # opens (prompt encoding + replay) running at once, whole server
+    max_opening: int = 2  # jobs of opens (prompt encoding, a replayed step) queued at once, whole server
+    open_share: float = 0.1  # engine seconds per second the opens (resets, replays) of one source address take ...
+    open_burst_s: float = 2.0  # ... with this burst; past it the address's open jobs wait (docs/security.md)
     background_share: float = 0.25  # engine time opens may take while steps wait (StepBatcher)
     max_rewind: int = 16  # steps a session can rewind; it keeps max_rewind + context - 1 frames
     max_inflight: int = 32  # requests awaiting a reply, per connection

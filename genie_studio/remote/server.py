@@ -91,16 +91,18 @@ class WorldServer:
         self._server = None
         self._bg: list[asyncio.Task] = []
         self._sources: collections.OrderedDict[str, _Budget] = collections.OrderedDict()  # upgrade budgets by address
+        self._connects: collections.OrderedDict[str, _Budget] = collections.OrderedDict()  # with a bearer token
         self._delayed = 0  # refusals being held (refusal_delay)
         self._prompt_budgets: collections.OrderedDict[str, TokenBucket] = collections.OrderedDict()
+        self._open_budgets: collections.OrderedDict[str, TokenBucket] = collections.OrderedDict()
         self.batcher: StepBatcher | None = None
-        self.open_slots: asyncio.Semaphore | None = None  # opens at once (made on the server's loop)
+        self.open_slots: asyncio.Semaphore | None = None  # jobs of opens at once (made on the server's loop)
         self.decoder = ThreadPoolExecutor(1, thread_name_prefix="prompt-decoder",  # one prompt image at a time,
                                           initializer=_lower_priority)  # below the engine's steps
         self.counters = {"connections_total": 0, "auth_failed": 0, "errors": 0, "expired": 0, "refused": 0,
                          "closed_for_bad_messages": 0, "sources_over_budget": 0,
                          "faults_not_logged": 0, "dropped_untouched": 0,
-                         "evicted_before_hello": 0}
+                         "evicted_before_hello": 0, "open_jobs_waited": 0}
 
     # ---- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -195,11 +197,12 @@ class WorldServer:
 
     def prompt_budget(self, source: str) -> TokenBucket:
         """``source``'s budget of prompt megapixels to decode (the prompt thread is shared by all)."""
-        bucket = self._prompt_budgets.pop(source, None) or TokenBucket(self.cfg.prompt_rate, self.cfg.prompt_burst)
-        self._prompt_budgets[source] = bucket  # most recently seen last; the oldest go first when there are many
-        while len(self._prompt_budgets) > MAX_SOURCES:
-            self._prompt_budgets.pop(next(iter(self._prompt_budgets)))
-        return bucket
+        return _by_source(self._prompt_budgets, source, self.cfg.prompt_rate, self.cfg.prompt_burst)
+
+    def open_budget(self, source: str) -> TokenBucket:
+        """``source``'s budget of engine seconds for the work of its opens (resets and replayed steps):
+        connections that open and leave, again and again, each with a fresh step budget, share it."""
+        return _by_source(self._open_budgets, source, self.cfg.open_share, self.cfg.open_burst_s)
 
     def address_sessions(self, source: str) -> int:
         """Sessions held (open, detached, or opening) by connections from ``source``."""
@@ -242,10 +245,10 @@ class WorldServer:
         if self.closing:
             return ws.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "the server is stopping\n")
         pre = self._preauthenticated(request)
-        if not pre and self._spend(source):
+        if self._spend(source, pre):
             self.counters["refused"] += 1
             return await self._refuse(ws, source, http.HTTPStatus.SERVICE_UNAVAILABLE,
-                                      "too many connections from this address; try again later\n")
+                                      "too many connections from this address; try again later\n", pre)
         if len(self.live) >= cfg.max_connections:
             self.counters["refused"] += 1
             return await self._refuse(ws, source, http.HTTPStatus.SERVICE_UNAVAILABLE,
@@ -263,29 +266,34 @@ class WorldServer:
         self.counters["evicted_before_hello"] += 1
         asyncio.ensure_future(oldest.ws.close(1013, "too many connections waiting for hello"))
 
-    def _spend(self, source: str) -> bool:
-        """Spend one of ``source``'s upgrades without a valid bearer token; True when it has none left
-        (logged at most every ``BUDGET_LOG_S`` seconds per source)."""
-        budget = self._sources.pop(source, None) or _Budget(TokenBucket(self.cfg.source_rate, self.cfg.source_burst))
-        self._sources[source] = budget  # most recently seen last; the oldest go first when there are many
-        while len(self._sources) > MAX_SOURCES:
-            self._sources.pop(next(iter(self._sources)))
+    def _spend(self, source: str, authenticated: bool = False) -> bool:
+        """Spend one of ``source``'s upgrades without a valid bearer token (or, ``authenticated``, with
+        one: a budget of its own, ``connect_rate``, so that a client that connects, opens and leaves again
+        and again is slowed before any work); True when it has none left (logged at most every
+        ``BUDGET_LOG_S`` seconds per source)."""
+        cfg = self.cfg
+        store, rate, burst = ((self._connects, cfg.connect_rate, cfg.connect_burst) if authenticated else
+                              (self._sources, cfg.source_rate, cfg.source_burst))
+        budget = store.pop(source, None) or _Budget(TokenBucket(rate, burst))
+        store[source] = budget  # most recently seen last; the oldest go first when there are many
+        while len(store) > MAX_SOURCES:
+            store.pop(next(iter(store)))
         budget.over = budget.bucket.take() > 0
         now = time.monotonic()
         if budget.over and now - budget.logged >= BUDGET_LOG_S:
             budget.logged = now
             self.counters["sources_over_budget"] += 1
-            log("source_over_budget", level=logging.WARNING, source=source, rate=self.cfg.source_rate,
-                burst=self.cfg.source_burst, delay_s=self.cfg.refusal_delay)
+            log("source_over_budget", level=logging.WARNING, source=source, rate=rate, burst=burst,
+                authenticated=authenticated, delay_s=self.cfg.refusal_delay)
         return budget.over
 
-    async def _refuse(self, ws, source: str, status: http.HTTPStatus, text: str):
+    async def _refuse(self, ws, source: str, status: http.HTTPStatus, text: str, authenticated: bool = False):
         """An HTTP error answer, held ``refusal_delay`` seconds first when ``source`` is over its budget
         (at most ``max_delayed`` answers held at once; the rest go at once)."""
         response = ws.respond(status, text)
         if status == http.HTTPStatus.SERVICE_UNAVAILABLE:
             response.headers["Retry-After"] = str(max(1, math.ceil(self.cfg.refusal_delay)))
-        budget = self._sources.get(source)
+        budget = (self._connects if authenticated else self._sources).get(source)
         if (budget is not None and budget.over and not self.closing and self.cfg.refusal_delay > 0
                 and self._delayed < self.cfg.max_delayed):
             self._delayed += 1
@@ -413,6 +421,16 @@ class WorldServer:
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
         return True
+
+
+def _by_source(buckets: collections.OrderedDict, source: str, rate: float, burst: float) -> TokenBucket:
+    """``source``'s bucket in ``buckets`` (made full on first sight; the least recently seen go first when
+    there are more than ``MAX_SOURCES``)."""
+    bucket = buckets.pop(source, None) or TokenBucket(rate, burst)
+    buckets[source] = bucket  # most recently seen last
+    while len(buckets) > MAX_SOURCES:
+        buckets.pop(next(iter(buckets)))
+    return bucket
 
 
 def _lower_priority() -> None:
