@@ -1,12 +1,16 @@
-"""A world server's settings and limits, and the per-client step-rate bucket."""
+"""A world server's settings and limits, the token bucket its budgets are made of, and budgets kept by
+source address."""
 
 from __future__ import annotations
 
+import collections
 import time
 from dataclasses import dataclass
 
 from genie_studio.remote.auth import MIN_TOKEN
 from genie_studio.remote.wire import DEFAULT_ENCODING, MAX_HEADER
+
+MAX_SOURCES = 4096  # source addresses whose budgets are remembered (the least recently seen go)
 
 
 @dataclass
@@ -95,3 +99,13 @@ class TokenBucket:
         if self.tokens >= 0:
             return 0.0
         return -self.tokens / self.rate if self.rate > 0 else float("inf")
+
+
+def by_source(store: collections.OrderedDict, source: str, make):
+    """``source``'s budget in ``store`` (``make()`` on first sight; the least recently seen go first when
+    there are more than ``MAX_SOURCES``)."""
+    budget = store.pop(source, None) or make()
+    store[source] = budget  # most recently seen last
+    while len(store) > MAX_SOURCES:
+        store.pop(next(iter(store)))
+    return budget

@@ -34,11 +34,10 @@ from genie_studio.remote import jsonlog
 from genie_studio.remote.auth import bearer_token, check_token, is_loopback
 from genie_studio.remote.engine import Engine, Hosted, StepBatcher
 from genie_studio.remote.handlers import Handlers
-from genie_studio.remote.limits import ServerConfig, TokenBucket
+from genie_studio.remote.limits import ServerConfig, TokenBucket, by_source
 from genie_studio.remote.wire import VERSION, ProtocolError, dumps, error, parse, request_id
 
 log = jsonlog.log
-MAX_SOURCES = 4096  # source addresses whose upgrade budgets are remembered (the least recently seen go)
 BUDGET_LOG_S = 10.0  # a source over its upgrade budget is logged at most this often
 
 
@@ -197,12 +196,13 @@ class WorldServer:
 
     def prompt_budget(self, source: str) -> TokenBucket:
         """``source``'s budget of prompt megapixels to decode (the prompt thread is shared by all)."""
-        return _by_source(self._prompt_budgets, source, self.cfg.prompt_rate, self.cfg.prompt_burst)
+        return by_source(self._prompt_budgets, source, lambda: TokenBucket(self.cfg.prompt_rate,
+                                                                            self.cfg.prompt_burst))
 
     def open_budget(self, source: str) -> TokenBucket:
         """``source``'s budget of engine seconds for the work of its opens (resets and replayed steps):
         connections that open and leave, again and again, each with a fresh step budget, share it."""
-        return _by_source(self._open_budgets, source, self.cfg.open_share, self.cfg.open_burst_s)
+        return by_source(self._open_budgets, source, lambda: TokenBucket(self.cfg.open_share, self.cfg.open_burst_s))
 
     def address_sessions(self, source: str) -> int:
         """Sessions held (open, detached, or opening) by connections from ``source``."""
@@ -274,10 +274,7 @@ class WorldServer:
         cfg = self.cfg
         store, rate, burst = ((self._connects, cfg.connect_rate, cfg.connect_burst) if authenticated else
                               (self._sources, cfg.source_rate, cfg.source_burst))
-        budget = store.pop(source, None) or _Budget(TokenBucket(rate, burst))
-        store[source] = budget  # most recently seen last; the oldest go first when there are many
-        while len(store) > MAX_SOURCES:
-            store.pop(next(iter(store)))
+        budget = by_source(store, source, lambda: _Budget(TokenBucket(rate, burst)))
         budget.over = budget.bucket.take() > 0
         now = time.monotonic()
         if budget.over and now - budget.logged >= BUDGET_LOG_S:
@@ -421,16 +418,6 @@ class WorldServer:
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
         return True
-
-
-def _by_source(buckets: collections.OrderedDict, source: str, rate: float, burst: float) -> TokenBucket:
-    """``source``'s bucket in ``buckets`` (made full on first sight; the least recently seen go first when
-    there are more than ``MAX_SOURCES``)."""
-    bucket = buckets.pop(source, None) or TokenBucket(rate, burst)
-    buckets[source] = bucket  # most recently seen last
-    while len(buckets) > MAX_SOURCES:
-        buckets.pop(next(iter(buckets)))
-    return bucket
 
 
 def _lower_priority() -> None:
