@@ -66,7 +66,8 @@ _INTS = {"patch": (1, 64), "dec_patch": (1, 64), "dim": (1, 8192), "enc_depth": 
          "depth": (1, 128), "heads": (1, 256), "codebook": (2, 1 << 20), "vocab": (2, 1 << 20), "latent": (1, 8192),
          "conv_width": (1, 4096), "num_actions": (1, 1024), "context": (1, 4096)}
 _SIZES = {"image_size": (1, 8192), "tokens_hw": (1, 1024)}
-_FLOATS = {"motion_weight": (0.0, 1e6), "context_noise": (0.0, 1.0), "diversity": (0.0, 100.0)}
+_FLOATS = {"motion_weight": (0.0, 1e6), "agent_weight": (0.0, 1e6), "context_noise": (0.0, 1.0),
+           "diversity": (0.0, 100.0)}
 _WORDS = {"arch": ("vit", "conv"), "decoder": ("conv", "transformer"), "history": ("none", "frame", "rows")}
 
 
@@ -217,6 +218,7 @@ class LAMConfig(_Config):
     num_actions: int = 8
     latent: int = 16
     motion_weight: float = 10.0  # extra loss weight on pixels that change between frames
+    agent_weight: float = 0.0  # extra weight on pixels that change after aligning the camera (lam.py)
     diversity: float = 0.0  # weight of the code-usage spread term (quantize.py): 0 = off
     center: bool = False  # normalise the latents with running batch statistics before quantizing (lam.py)
     history: str = "none"  # what the conv decoder sees of x_{t-1}: "none", the "frame", or its "rows" (lam.py)

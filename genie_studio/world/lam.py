@@ -160,8 +160,33 @@ class LatentActionModel(nn.Module):
         target = frames[:, 1:]
         moving = ((target - frames[:, :-1]).abs().amax(-1, keepdim=True) > 0.05).float()
         w = 1 + self.cfg.motion_weight * moving
+        if self.cfg.agent_weight:
+            w = w + self.cfg.agent_weight * moved_against_camera(frames[:, :-1], target)
         err = (pred - target).pow(2)
         loss = (w * err).sum() / (w.sum() * 3)
         mse = err.mean().detach()
         return loss + vq_loss, {"mse": float(mse), "psnr": float(-10 * torch.log10(mse.clamp_min(1e-10))),
                                 **stats}, z
+
+
+def moved_against_camera(before: torch.Tensor, after: torch.Tensor, max_shift: int = 8) -> torch.Tensor:
+    """[B, N, H, W, 3] frame pairs -> [B, N, H, W, 1]: 1 where a pixel changed even after ``before`` is
+    moved sideways by the shift (-max_shift..max_shift px) that best explains ``after``: what moved in the
+    level (the player, enemies), not the camera. No labels: the shift is the best whole-frame agreement.
+    Columns that entered the view (no pixel before them) count as still."""
+    W = before.shape[-2]
+    best = None
+    for s in range(-max_shift, max_shift + 1):
+        moved = torch.roll(before, s, dims=-2)
+        diff = (after - moved).abs().amax(-1, keepdim=True)
+        valid = torch.zeros(W, dtype=diff.dtype, device=diff.device)
+        valid[max(s, 0):W + min(s, 0)] = 1
+        diff = diff * valid[:, None]
+        err = diff.mean((-3, -2, -1))  # [B, N]
+        if best is None:
+            best_err, best = err, diff
+        else:
+            better = err < best_err
+            best_err = torch.where(better, err, best_err)
+            best = torch.where(better[..., None, None, None], diff, best)
+    return (best > 0.05).to(before.dtype)

@@ -82,6 +82,32 @@ def test_lam_history_shows_the_decoder_the_frame_before(history):
         LatentActionModel(LAMConfig(**cfg, history=history, decoder="transformer"))
 
 
+def test_lam_agent_weight_marks_what_moved_in_the_level_not_the_camera():
+    """A level scrolled 4 px with a player that rose 3 px: only the player's pixels (where it was and
+    where it is) count as moved against the camera; the entering columns and the scrolled level do not.
+    The weight reaches the loss."""
+    from genie_studio.world.lam import moved_against_camera
+
+    g = torch.Generator().manual_seed(0)
+    level = torch.rand(1, 1, 32, 80, 3, generator=g)
+    before, after = level[..., :, 8:72, :].clone(), level[..., :, 12:76, :].clone()  # the camera moved 4 px
+    before[0, 0, 20:26, 30:34] = torch.tensor([1.0, 0.0, 0.0])  # the player, at screen x 30..33
+    after[0, 0, 17:23, 30:34] = torch.tensor([1.0, 0.0, 0.0])  # 3 px higher, at the same screen x
+    moved = moved_against_camera(before, after)[0, 0, ..., 0]
+    assert moved.shape == (32, 64)
+    ys, xs = moved.nonzero(as_tuple=True)
+    assert set(ys.tolist()) <= set(range(17, 26)) and len(ys) > 0
+    assert set(xs.tolist()) <= set(range(26, 34))  # the old player moved by the camera, and the new one
+    assert moved[:, 60:].sum() == 0  # entering columns are not motion
+    cfg = dict(image_size=(16, 16), patch=8, dim=32, enc_depth=1, dec_depth=1, heads=2, num_actions=4, latent=8)
+    x = torch.rand(2, 3, 16, 16, 3, generator=g)
+    torch.manual_seed(0)
+    plain = LatentActionModel(LAMConfig(**cfg)).loss(x)[0]
+    torch.manual_seed(0)
+    weighted = LatentActionModel(LAMConfig(**cfg, agent_weight=30.0)).loss(x)[0]
+    assert torch.isfinite(weighted) and not torch.allclose(plain, weighted)
+
+
 def test_gradients_reach_encoder_through_quantizer():
     tok = Tokenizer(TokenizerConfig(image_size=(16, 16), patch=4, dim=32, enc_depth=1, dec_depth=1, heads=2,
                                     codebook=16, latent=8))
